@@ -1,0 +1,9 @@
+"""Settings for the test suite: the same settings, with test-only defaults for what must be set."""
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret")
+os.environ.setdefault("Q_SYNC", "True")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, URLValidator
+from django.db import models
+
+if TYPE_CHECKING:
+    from .akeneo import AkeneoClient
+
+http_url_validator = URLValidator(schemes=["http", "https"])
+
+
+class AkeneoConnection(models.Model):
+    """One Akeneo PIM and the API credentials we use for it.
+
+    ``secret`` and ``password`` are write-only in the admin: never rendered back, never logged.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    base_url = models.CharField(
+        "PIM URL",
+        max_length=300,
+        validators=[http_url_validator],
+        help_text="The PIM's address, e.g. https://my-company.cloud.akeneo.com",
+    )
+    client_id = models.CharField("client ID", max_length=200)
+    secret = models.CharField(max_length=500)
+    username = models.CharField(max_length=200)
+    password = models.CharField(max_length=500)
+    timeout = models.FloatField(
+        "request timeout (seconds)", default=30.0, validators=[MinValueValidator(1.0)]
+    )
+    max_requests_per_second = models.FloatField(
+        "request-rate cap (requests/second)",
+        default=20.0,
+        validators=[MinValueValidator(0.1)],
+        help_text="Akeneo allows about 100 requests/second per PIM instance, shared by every integration.",
+    )
+    last_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_check_ok = models.BooleanField(null=True, editable=False)
+    last_check_message = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "Akeneo connection"
+        permissions = [("test_akeneoconnection", "Can test the connection to the PIM")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def client(self, *, interactive: bool = False) -> AkeneoClient:
+        """An API client for this PIM.
+
+        ``interactive`` (a person waiting on a button) gives up quickly instead of spending the
+        full retry budget.
+        """
+        from .akeneo import AkeneoClient
+
+        return AkeneoClient(
+            self.base_url,
+            self.client_id,
+            self.secret,
+            self.username,
+            self.password,
+            timeout=min(self.timeout, 15.0) if interactive else self.timeout,
+            max_requests_per_second=self.max_requests_per_second,
+            max_attempts=2 if interactive else settings.AKENEO_MAX_RETRIES,
+            retry_budget=10.0 if interactive else settings.AKENEO_RETRY_BUDGET_SECONDS,
+        )
