@@ -3,6 +3,7 @@
 Per-connection values (PIM URL, credentials, timeouts, rate caps) are model fields
 edited in the admin, not settings.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,8 +1,10 @@
 """Settings for the test suite: the same settings, with test-only defaults for what must be set."""
+
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret")
 os.environ.setdefault("Q_SYNC", "True")
+os.environ.setdefault("DEBUG", "False")  # a developer's .env must not change how tests run
 
 from .settings import *  # noqa: E402,F403
 

@@ -3,31 +3,42 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from . import models
 from .checks import check_connection
 from .forms import AkeneoConnectionForm
-from .models import AkeneoConnection
+from .models import AkeneoConnection, Run, RunLogEntry
+from .run_views import log_entries, run_snapshot
+from .runs import RunAlreadyActive, kind_label, request_cancel, start_run
+from .tasks import STRUCTURE_SYNC
 
 sensitive_secrets = method_decorator(sensitive_post_parameters("secret", "password"))
+
+
+def run_admin_url(run: Run, admin_site_name: str = "admin") -> str:
+    return reverse(f"{admin_site_name}:connector_run_change", args=[run.pk])
 
 
 @admin.register(AkeneoConnection)
 class AkeneoConnectionAdmin(admin.ModelAdmin):
     form = AkeneoConnectionForm
     change_form_template = "admin/connector/akeneoconnection/change_form.html"
-    list_display = ("name", "base_url", "username", "check_status", "last_check_at")
+    sync_status_template = "admin/connector/akeneoconnection/sync_status.html"
+    list_display = ("name", "base_url", "username", "check_status", "last_synced_at", "sync_cron")
     search_fields = ("name", "base_url", "username")
-    readonly_fields = ("last_check_at", "check_status", "last_check_message")
+    readonly_fields = ("last_synced_at", "last_check_at", "check_status", "last_check_message")
     fieldsets = (
         (None, {"fields": ("name", "base_url")}),
         ("API credentials", {"fields": ("client_id", "secret", "username", "password")}),
-        ("Limits", {"fields": ("timeout", "max_requests_per_second")}),
-        ("Last connection test", {"fields": ("check_status", "last_check_at", "last_check_message")}),
+        ("Limits and schedule", {"fields": ("timeout", "max_requests_per_second", "sync_cron")}),
+        ("Status", {"fields": ("last_synced_at", "check_status", "last_check_at", "last_check_message")}),
     )
 
     @admin.display(description="connection test", boolean=True, ordering="last_check_ok")
@@ -40,28 +51,46 @@ class AkeneoConnectionAdmin(admin.ModelAdmin):
 
     @sensitive_secrets
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "can_test_connection": self._can_test(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "can_test_connection": self._can(request, "test"),
+            "can_sync": self._can(request, "sync"),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
+        wrap = self.admin_site.admin_view
         return [
             path(
                 "<path:object_id>/test/",
-                self.admin_site.admin_view(self.test_connection_view),
+                wrap(self.test_connection_view),
                 name="connector_akeneoconnection_test",
+            ),
+            path("<path:object_id>/sync/", wrap(self.sync_view), name="connector_akeneoconnection_sync"),
+            path(
+                "<path:object_id>/sync-status/",
+                wrap(self.sync_status_view),
+                name="connector_akeneoconnection_sync_status",
             ),
             *super().get_urls(),
         ]
 
-    def _can_test(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("connector.test_akeneoconnection")
+    def _can(self, request: HttpRequest, verb: str) -> bool:
+        return request.user.has_perm(f"connector.{verb}_akeneoconnection")
 
-    @method_decorator(require_POST)
-    def test_connection_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    def _connection_or_404(self, request: HttpRequest, object_id: str) -> AkeneoConnection:
         connection = self.get_object(request, unquote(object_id))
         if connection is None:
             raise Http404("No such connection.")
-        if not self._can_test(request):
+        return connection
+
+    def _change_url(self, connection: AkeneoConnection) -> str:
+        return reverse(f"{self.admin_site.name}:connector_akeneoconnection_change", args=[connection.pk])
+
+    @method_decorator(require_POST)
+    def test_connection_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        connection = self._connection_or_404(request, object_id)
+        if not self._can(request, "test"):
             raise PermissionDenied
         report = check_connection(connection)
         if report.ok:
@@ -69,6 +98,209 @@ class AkeneoConnectionAdmin(admin.ModelAdmin):
             messages.success(request, f"{report.message} {details}")
         else:
             messages.error(request, report.message)
+        return HttpResponseRedirect(self._change_url(connection))
+
+    @method_decorator(require_POST)
+    def sync_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        connection = self._connection_or_404(request, object_id)
+        if not self._can(request, "sync"):
+            raise PermissionDenied
+        try:
+            run = start_run(STRUCTURE_SYNC, connection, user=request.user)
+        except RunAlreadyActive as exc:
+            messages.warning(request, f"Not started: {exc}")
+        else:
+            messages.success(request, f"Synchronization queued (run #{run.pk}).")
         return HttpResponseRedirect(
-            reverse(f"{self.admin_site.name}:connector_akeneoconnection_change", args=[connection.pk])
+            reverse(f"{self.admin_site.name}:connector_akeneoconnection_sync_status", args=[connection.pk])
         )
+
+    def sync_status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        connection = self._connection_or_404(request, object_id)
+        if not self.has_view_or_change_permission(request, connection):
+            raise PermissionDenied
+        runs = list(Run.objects.for_target(connection, STRUCTURE_SYNC)[:10])
+        current = runs[0] if runs else None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": connection,
+            "connection": connection,
+            "title": f"Synchronization of {connection}",
+            "current": current,
+            "snapshot": run_snapshot(current) if current else None,
+            "recent_runs": runs,
+            "can_sync": self._can(request, "sync"),
+            "change_url": self._change_url(connection),
+        }
+        return TemplateResponse(request, self.sync_status_template, context)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the application (mirror, runs): visible, never edited by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted in the PIM"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return (("no", "No"), ("yes", "Yes"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
+
+
+class MirrorAdmin(ReadOnlyAdmin):
+    extra_list_display: tuple[str, ...] = ()
+    extra_filters: tuple = ()
+    list_select_related = ("connection",)
+    search_fields = ("code", "labels")
+    date_hierarchy = None
+
+    def get_list_display(self, request):
+        return ("code", "label_text", *self.extra_list_display, "connection", "is_live", "synced_at")
+
+    def get_list_filter(self, request):
+        return ("connection", *self.extra_filters, DeletedFilter)
+
+    @admin.display(description="label")
+    def label_text(self, obj) -> str:
+        return obj.label("en_US")
+
+    @admin.display(description="live", boolean=True, ordering="deleted_at")
+    def is_live(self, obj) -> bool:
+        return obj.deleted_at is None
+
+
+def _mirror_admin(model, list_display=(), filters=(), search=()):
+    attrs = {"extra_list_display": tuple(list_display), "extra_filters": tuple(filters)}
+    if search:
+        attrs["search_fields"] = ("code", "labels", *search)
+    admin.site.register(model, type(f"{model.__name__}Admin", (MirrorAdmin,), attrs))
+
+
+_mirror_admin(models.Channel, ["category_tree"])
+_mirror_admin(models.Locale, ["enabled"], ["enabled"])
+_mirror_admin(models.Currency, ["enabled"], ["enabled"])
+_mirror_admin(models.MeasurementFamily, ["standard_unit"])
+_mirror_admin(models.AttributeGroup, ["sort_order"])
+_mirror_admin(
+    models.Attribute,
+    ["type", "group_code", "scopable", "localizable"],
+    ["type", "group_code", "scopable", "localizable"],
+    ["group_code"],
+)
+_mirror_admin(
+    models.AttributeOption, ["attribute_code", "sort_order"], ["attribute_code"], ["attribute_code"]
+)
+_mirror_admin(models.Family, ["attribute_as_label"])
+_mirror_admin(models.FamilyVariant, ["family_code", "levels"], ["family_code", "levels"], ["family_code"])
+_mirror_admin(models.Category, ["parent_code", "root_code", "depth"], ["root_code", "depth"], ["parent_code"])
+_mirror_admin(models.ReferenceEntity)
+_mirror_admin(models.ReferenceEntityAttribute, ["entity_code", "type"], ["entity_code", "type"])
+_mirror_admin(models.ReferenceEntityRecord, ["entity_code"], ["entity_code"], ["entity_code"])
+_mirror_admin(models.AssetFamily, ["attribute_as_main_media"])
+_mirror_admin(models.AssetFamilyAttribute, ["asset_family_code", "type"], ["asset_family_code", "type"])
+
+
+@admin.register(Run)
+class RunAdmin(ReadOnlyAdmin):
+    change_form_template = "admin/connector/run/run_detail.html"
+    list_display = (
+        "id",
+        "kind_text",
+        "target_label",
+        "status_badge",
+        "progress",
+        "trigger",
+        "created_at",
+        "took",
+    )
+    list_filter = ("kind", "status", "trigger", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("target_label", "error")
+    list_select_related = ("requested_by",)
+    date_hierarchy = "created_at"
+
+    @admin.display(description="kind", ordering="kind")
+    def kind_text(self, run: Run) -> str:
+        return kind_label(run.kind)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, run: Run) -> str:
+        return format_html(
+            '<span class="run-status run-status-{}">{}</span>', run.status, run.get_status_display()
+        )
+
+    @admin.display(description="progress")
+    def progress(self, run: Run) -> str:
+        percent = run.progress_percent
+        return "" if percent is None else f"{percent}%"
+
+    @admin.display(description="duration")
+    def took(self, run: Run) -> str:
+        duration = run.duration
+        return "" if duration is None else f"{duration.total_seconds():.1f} s"
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/progress/", wrap(self.progress_view), name="connector_run_progress"),
+            path("<path:object_id>/cancel/", wrap(self.cancel_view), name="connector_run_cancel"),
+            *super().get_urls(),
+        ]
+
+    def _run_or_404(self, request: HttpRequest, object_id: str) -> Run:
+        run = self.get_object(request, unquote(object_id))
+        if run is None:
+            raise Http404("No such run.")
+        if not self.has_view_permission(request, run):
+            raise PermissionDenied
+        return run
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = self._run_or_404(request, object_id)
+        level = _level_param(request)
+        extra_context = {
+            **(extra_context or {}),
+            "run": run,
+            "snapshot": run_snapshot(run, level),
+            "log": log_entries(run, level),
+            "levels": RunLogEntry.Level.choices,
+            "selected_level": level,
+            "can_cancel": run.is_active and request.user.has_perm("connector.cancel_run"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def progress_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        run = self._run_or_404(request, object_id)
+        return JsonResponse(run_snapshot(run, _level_param(request)))
+
+    @method_decorator(require_POST)
+    def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        run = self._run_or_404(request, object_id)
+        if not request.user.has_perm("connector.cancel_run"):
+            raise PermissionDenied
+        if request_cancel(run):
+            messages.success(request, f"Cancellation of run #{run.pk} requested.")
+        else:
+            messages.warning(request, f"Run #{run.pk} is no longer running.")
+        return HttpResponseRedirect(run_admin_url(run, self.admin_site.name))
+
+
+def _level_param(request: HttpRequest) -> int | None:
+    value = request.GET.get("level", "")
+    return int(value) if value.isdigit() else None

@@ -1,4 +1,5 @@
 """Check that a connection reaches its PIM with working credentials, and record the outcome."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

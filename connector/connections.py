@@ -1,4 +1,5 @@
 """Create or update a connection from plain values (the akeneo_connect command, scripted setups)."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError

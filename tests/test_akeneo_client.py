@@ -3,6 +3,7 @@
 Waits are recorded instead of slept (the client takes a ``sleep`` callable), so the tests prove
 that backoff and ``Retry-After`` are honoured without spending the time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -323,7 +324,9 @@ def pim_attributes(pim: FakeAkeneo) -> list[dict]:
 
 def test_a_product_date_is_sent_in_the_pims_format():
     since = datetime(2026, 3, 1, 14, 30, 5, tzinfo=UTC) + timedelta(hours=1)
-    search = Search().updated_since(since).where("family", "IN", {"shoes", "bags"}).where("enabled", "=", True)
+    search = (
+        Search().updated_since(since).where("family", "IN", {"shoes", "bags"}).where("enabled", "=", True)
+    )
 
     assert search.as_dict() == {
         "updated": [{"operator": ">", "value": "2026-03-01 15:30:05"}],

@@ -1,8 +1,9 @@
 """Pieces of the client with their own arithmetic: rate cap, Retry-After, token renewal timing."""
+
 from __future__ import annotations
 
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 from connector.akeneo.auth import TokenManager
 from connector.akeneo.client import _retry_after_seconds

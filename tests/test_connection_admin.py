@@ -1,4 +1,5 @@
 """The connection admin: write-only secrets, and the Test connection button against the fake PIM."""
+
 from __future__ import annotations
 
 import pytest
@@ -148,9 +149,12 @@ def test_the_test_button_is_post_only_and_needs_the_permission(client, fake_aken
     client.force_login(viewer)
 
     assert client.post(url).status_code == 403
-    assert 'id="test-connection"' not in client.get(
-        reverse("admin:connector_akeneoconnection_change", args=[connection.pk])
-    ).content.decode()
+    assert (
+        'id="test-connection"'
+        not in client.get(
+            reverse("admin:connector_akeneoconnection_change", args=[connection.pk])
+        ).content.decode()
+    )
 
     viewer.user_permissions.add(Permission.objects.get(codename="test_akeneoconnection"))
     viewer = User.objects.get(pk=viewer.pk)  # drop the cached permissions

@@ -1,4 +1,5 @@
 """akeneo_connect and akeneo_check, driven like an ops script would."""
+
 from __future__ import annotations
 
 import json

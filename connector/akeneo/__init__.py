@@ -1,4 +1,5 @@
 """Akeneo PIM REST API client. Plain Python: nothing here imports Django."""
+
 from .client import BATCH_LIMIT, PAGE_LIMIT, AkeneoClient, BatchResult, DownloadResult
 from .errors import (
     AkeneoAuthError,

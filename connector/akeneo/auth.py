@@ -1,4 +1,5 @@
 """OAuth2 tokens for the Akeneo API: password grant, refresh before expiry, re-auth on demand."""
+
 from __future__ import annotations
 
 import threading

@@ -7,6 +7,7 @@ PATCH with one result per line, and media streamed to and from disk.
 
 No Django here: ``AkeneoConnection.client()`` builds one from a row; tests point it at the fake PIM.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -449,9 +450,7 @@ class AkeneoClient:
         message = self._scrub(_pim_message(response))
         where = {"status": status, "method": attempt.method, "path": attempt.path}
         if attempt.path == TOKEN_PATH and status in (400, 401, 403, 422):
-            raise AkeneoAuthError(
-                f"The PIM refused the API credentials (HTTP {status}): {message}", **where
-            )
+            raise AkeneoAuthError(f"The PIM refused the API credentials (HTTP {status}): {message}", **where)
         if status in TRANSIENT_STATUSES:
             retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
             cls = AkeneoRateLimited if status == 429 else AkeneoUnavailable

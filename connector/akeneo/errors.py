@@ -5,6 +5,7 @@ the PIM, an HTTP status when there was one, and a ``permanent`` flag: permanent 
 the same way on a retry (bad credentials, 403, 404, 422); transient ones may succeed later
 (timeouts, 408, 429, 5xx, dropped connections).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """A request-rate cap: spaces request starts at least 1/rate seconds apart, across threads."""
+
 from __future__ import annotations
 
 import threading

@@ -4,6 +4,7 @@ Akeneo wants ``{"field": [{"operator": "...", "value": ..., "scope"?: ..., "loca
 JSON, and dates on products and product models as ``YYYY-MM-DD hh:mm:ss`` (UTC is what the PIM
 stores, so aware datetimes are converted to UTC first).
 """
+
 from __future__ import annotations
 
 import json

@@ -22,7 +22,9 @@ class Command(BaseCommand):
         report = check_connection(connection, interactive=False)
         if options["json"]:
             self.stdout.write(
-                json.dumps({"connection": name, "ok": report.ok, "message": report.message, "pim": report.facts})
+                json.dumps(
+                    {"connection": name, "ok": report.ok, "message": report.message, "pim": report.facts}
+                )
             )
         if not report.ok:
             raise CommandError(report.message)

@@ -30,6 +30,10 @@ class Command(BaseCommand):
                 max_requests_per_second=options["rate_limit"],
             )
         except ValidationError as exc:
-            raise CommandError(f"Connection '{options['name']}' not saved: {describe_validation_error(exc)}") from None
+            raise CommandError(
+                f"Connection '{options['name']}' not saved: {describe_validation_error(exc)}"
+            ) from None
         verb = "Created" if created else "Updated"
-        self.stdout.write(f"{verb} connection '{connection.name}' -> {connection.base_url} (id {connection.pk})")
+        self.stdout.write(
+            f"{verb} connection '{connection.name}' -> {connection.base_url} (id {connection.pk})"
+        )

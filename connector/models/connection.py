@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 
@@ -10,6 +11,15 @@ if TYPE_CHECKING:
     from .akeneo import AkeneoClient
 
 http_url_validator = URLValidator(schemes=["http", "https"])
+
+WEEKLY = "0 3 * * 0"
+
+
+def validate_cron(value: str) -> None:
+    from croniter import croniter
+
+    if value and not croniter.is_valid(value):
+        raise ValidationError(f"'{value}' is not a valid cron expression (minute hour day month weekday).")
 
 
 class AkeneoConnection(models.Model):
@@ -38,6 +48,16 @@ class AkeneoConnection(models.Model):
         validators=[MinValueValidator(0.1)],
         help_text="Akeneo allows about 100 requests/second per PIM instance, shared by every integration.",
     )
+    sync_cron = models.CharField(
+        "sync schedule",
+        max_length=100,
+        blank=True,
+        default=WEEKLY,
+        validators=[validate_cron],
+        help_text="Cron expression (server time zone) for the automatic structure sync; empty = manual only. "
+        "Default: Sundays at 03:00.",
+    )
+    last_synced_at = models.DateTimeField("last successful sync", null=True, blank=True, editable=False)
     last_check_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_check_ok = models.BooleanField(null=True, editable=False)
     last_check_message = models.TextField(blank=True, editable=False)
@@ -47,7 +67,10 @@ class AkeneoConnection(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = "Akeneo connection"
-        permissions = [("test_akeneoconnection", "Can test the connection to the PIM")]
+        permissions = [
+            ("test_akeneoconnection", "Can test the connection to the PIM"),
+            ("sync_akeneoconnection", "Can synchronize the PIM structure"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,0 +1,63 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from connector.models import AkeneoConnection, Run, RunStatus, RunTrigger
+from connector.runs import RunAlreadyActive, start_run
+from connector.sync import mirror_counts
+from connector.tasks import STRUCTURE_SYNC
+
+
+class Command(BaseCommand):
+    help = "Synchronise a connection's PIM structure into the mirror (inline, or queued with --async)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--connection", required=True, help="Connection name.")
+        parser.add_argument(
+            "--async", dest="run_async", action="store_true", help="Queue it for the workers."
+        )
+        parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+
+    def handle(self, *args, **options):
+        name = options["connection"]
+        connection = AkeneoConnection.objects.filter(name=name).first()
+        if connection is None:
+            known = ", ".join(AkeneoConnection.objects.values_list("name", flat=True)) or "none"
+            raise CommandError(f"No connection named '{name}' (known: {known}).")
+        try:
+            run = start_run(
+                STRUCTURE_SYNC, connection, trigger=RunTrigger.COMMAND, inline=not options["run_async"]
+            )
+        except RunAlreadyActive as exc:
+            raise CommandError(f"Sync of '{name}' not started: {exc}") from None
+        run = Run.objects.get(pk=run.pk)
+        if options["json"]:
+            self.stdout.write(json.dumps(self._as_json(run, connection)))
+        else:
+            self._print_summary(run)
+        if run.status == RunStatus.FAILED:
+            raise CommandError(f"Run #{run.pk} failed: {run.error}")
+
+    def _as_json(self, run: Run, connection: AkeneoConnection) -> dict:
+        per_type = run.result.get("per_type", {})
+        return {
+            "run": run.pk,
+            "status": run.status,
+            "error": run.error or None,
+            "counts": run.result.get("mirror_counts") or mirror_counts(connection),
+            **{
+                counter: {name: outcome[counter] for name, outcome in per_type.items()}
+                for counter in ("created", "updated", "unchanged", "deleted")
+            },
+        }
+
+    def _print_summary(self, run: Run) -> None:
+        counters = run.counters
+        self.stdout.write(
+            f"Run #{run.pk} {run.get_status_display().lower()}: "
+            + ", ".join(f"{counters.get(c, 0)} {c}" for c in ("created", "updated", "unchanged", "deleted"))
+        )
+        for name, outcome in run.result.get("per_type", {}).items():
+            live = run.result.get("mirror_counts", {}).get(name, 0)
+            changes = f"+{outcome['created']} ~{outcome['updated']} -{outcome['deleted']}"
+            self.stdout.write(f"  {name:<28} {live:>7} active  ({changes})")

@@ -1,0 +1,120 @@
+"""One row per long piece of work (sync, push, export), whatever its kind.
+
+A single table with a generic link to its target (connection, workflow, export profile) lets the
+runs list, stuck-run detection and cancellation work for every kind without per-kind code.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.IN_PROGRESS)
+TERMINAL_STATUSES = (RunStatus.DONE, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+class RunTrigger(models.TextChoices):
+    MANUAL = "manual", "Admin"
+    SCHEDULE = "schedule", "Schedule"
+    COMMAND = "command", "Command"
+
+
+class RunQuerySet(models.QuerySet):
+    def active(self) -> RunQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def for_target(self, target: models.Model, kind: str | None = None) -> RunQuerySet:
+        runs = self.filter(target_type=ContentType.objects.get_for_model(target), target_id=target.pk)
+        return runs.filter(kind=kind) if kind else runs
+
+
+class Run(models.Model):
+    kind = models.CharField(max_length=50, db_index=True)
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    target_label = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    trigger = models.CharField(max_length=20, choices=RunTrigger.choices, default=RunTrigger.MANUAL)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(null=True, blank=True)
+    counters = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True, help_text="Structured outcome, per kind of run.")
+    error = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # The database, not the application, guarantees one active run per kind and target:
+            # a double click, a schedule during a manual run or two workers cannot both start.
+            models.UniqueConstraint(
+                fields=["kind", "target_type", "target_id"],
+                condition=Q(status__in=["queued", "in_progress"]),
+                name="one_active_run_per_kind_and_target",
+            ),
+        ]
+        indexes = [models.Index(fields=["target_type", "target_id", "kind", "-created_at"])]
+        permissions = [("cancel_run", "Can cancel a run")]
+
+    def __str__(self) -> str:
+        return f"Run #{self.pk} {self.kind} · {self.target_label}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def duration(self):
+        if not self.started_at:
+            return None
+        return (self.finished_at or timezone.now()) - self.started_at
+
+    @property
+    def progress_percent(self) -> int | None:
+        if not self.progress_total:
+            return 100 if self.status == RunStatus.DONE else None
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+class RunLogEntry(models.Model):
+    class Level(models.IntegerChoices):
+        DEBUG = 10, "debug"
+        INFO = 20, "info"
+        WARNING = 30, "warning"
+        ERROR = 40, "error"
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="log_entries")
+    created_at = models.DateTimeField(default=timezone.now)
+    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.INFO)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["run", "pk"]
+        verbose_name_plural = "run log entries"
+
+    def __str__(self) -> str:
+        return f"[{self.get_level_display()}] {self.message}"

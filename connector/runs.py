@@ -1,0 +1,229 @@
+"""Starting, executing and reporting runs: the one pattern behind syncs, pushes and exports.
+
+- ``register_kind`` declares what a kind of run does; apps register theirs in ``AppConfig.ready``
+  (so ``connector`` never imports ``sdm`` or ``sfcc_export``).
+- ``start_run`` creates the row (the database refuses a second active run per kind and target)
+  and hands it to django-q once committed, or executes it inline for commands.
+- ``execute_run`` claims the row (queued → in progress, a conditional UPDATE, so a re-delivered
+  task exits), calls the handler with a ``RunContext`` and records the outcome.
+- ``RunContext`` is what a handler sees: progress, counters, log, cancellation. It writes to the
+  row with queryset updates in short transactions between network calls, never around them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from .models import Run, RunLogEntry, RunStatus, RunTrigger
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[["RunContext"], None]
+
+
+@dataclass(frozen=True)
+class RunKind:
+    code: str
+    label: str
+    handler: Handler
+
+
+_KINDS: dict[str, RunKind] = {}
+
+
+def register_kind(code: str, label: str, handler: Handler) -> None:
+    _KINDS[code] = RunKind(code, label, handler)
+
+
+def get_kind(code: str) -> RunKind:
+    try:
+        return _KINDS[code]
+    except KeyError:
+        raise LookupError(f"No run kind '{code}' is registered.") from None
+
+
+def kind_label(code: str) -> str:
+    return _KINDS[code].label if code in _KINDS else code
+
+
+class RunAlreadyActive(Exception):
+    def __init__(self, run: Run | None):
+        self.run = run
+        where = f" (run #{run.pk}, {run.get_status_display().lower()})" if run else ""
+        super().__init__(f"This is already running{where}.")
+
+
+class RunFailed(Exception):
+    """Raised by a handler that decided it cannot succeed; the message goes on the run as is."""
+
+
+class RunCancelled(Exception):
+    pass
+
+
+def start_run(
+    kind: str,
+    target: models.Model,
+    *,
+    user=None,
+    trigger: str = RunTrigger.MANUAL,
+    params: dict[str, Any] | None = None,
+    inline: bool = False,
+) -> Run:
+    """Create a queued run and execute it (inline) or enqueue it (after commit)."""
+    get_kind(kind)
+    try:
+        with transaction.atomic():
+            run = Run.objects.create(
+                kind=kind,
+                target_type=ContentType.objects.get_for_model(target),
+                target_id=target.pk,
+                target_label=str(target)[:200],
+                trigger=trigger,
+                requested_by=user if user is not None and user.is_authenticated else None,
+                params=params or {},
+            )
+    except IntegrityError:
+        raise RunAlreadyActive(Run.objects.for_target(target, kind).active().first()) from None
+    if inline:
+        execute_run(run.pk)
+        run.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: _enqueue(run))
+    return run
+
+
+def _enqueue(run: Run) -> None:
+    from django_q.tasks import async_task
+
+    async_task("connector.runs.execute_run", run.pk, task_name=f"run-{run.pk}-{run.kind}"[:100])
+
+
+def execute_run(run_id: int) -> str:
+    """The django-q entry point. Returns the final status."""
+    now = timezone.now()
+    claimed = Run.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.IN_PROGRESS, started_at=now, heartbeat_at=now
+    )
+    if not claimed:
+        status = Run.objects.filter(pk=run_id).values_list("status", flat=True).first()
+        logger.info("Run #%s not claimed (status %s): another worker has it or it ended.", run_id, status)
+        return status or "missing"
+    run = Run.objects.get(pk=run_id)
+    context = RunContext(run)
+    try:
+        get_kind(run.kind).handler(context)
+    except RunCancelled:
+        return context.finish(RunStatus.CANCELLED, "Cancelled on request.")
+    except RunFailed as exc:
+        context.log(logging.ERROR, str(exc))
+        return context.finish(RunStatus.FAILED, str(exc))
+    except Exception as exc:  # noqa: BLE001 - any crash must end the run, not leave it in progress
+        logger.exception("Run #%s crashed", run_id)
+        context.log(logging.ERROR, f"Unexpected error: {exc!r}\n{_short_traceback()}")
+        return context.finish(RunStatus.FAILED, f"Unexpected error: {exc}")
+    if context.cancel_seen:
+        return context.finish(RunStatus.CANCELLED, "Cancelled on request.")
+    return context.finish(RunStatus.DONE)
+
+
+def _short_traceback() -> str:
+    return "".join(traceback.format_exc(limit=8))[-4000:]
+
+
+def request_cancel(run: Run) -> bool:
+    """Ask an active run to stop: a queued one ends at once, a running one at its next flush."""
+    if Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+        status=RunStatus.CANCELLED, finished_at=timezone.now(), error="Cancelled before it started."
+    ):
+        return True
+    return bool(Run.objects.filter(pk=run.pk, status=RunStatus.IN_PROGRESS).update(cancel_requested=True))
+
+
+class RunContext:
+    """The handler's view of its run. Buffers progress and log lines; flushes every second or so."""
+
+    FLUSH_SECONDS = 1.0
+    MAX_BUFFERED_LOG = 200
+
+    def __init__(self, run: Run):
+        self.run = run
+        self.params: dict[str, Any] = run.params
+        self.counters: Counter[str] = Counter(run.counters)
+        self.done = run.progress_done
+        self.total = run.progress_total
+        self.cancel_seen = False
+        self._log_buffer: list[RunLogEntry] = []
+        self._last_flush = time.monotonic()
+
+    @property
+    def target(self) -> models.Model:
+        return self.run.target
+
+    def log(self, level: int, message: str) -> None:
+        logger.log(level, "Run #%s: %s", self.run.pk, message)
+        self._log_buffer.append(RunLogEntry(run_id=self.run.pk, level=level, message=message[:10000]))
+        if len(self._log_buffer) >= self.MAX_BUFFERED_LOG:
+            self.flush()
+
+    def info(self, message: str) -> None:
+        self.log(logging.INFO, message)
+
+    def warning(self, message: str) -> None:
+        self.log(logging.WARNING, message)
+
+    def error(self, message: str) -> None:
+        self.log(logging.ERROR, message)
+
+    def count(self, name: str, n: int = 1) -> None:
+        if n:
+            self.counters[name] += n
+
+    def set_result(self, result: dict[str, Any]) -> None:
+        Run.objects.filter(pk=self.run.pk).update(result=result)
+
+    def set_total(self, total: int | None) -> None:
+        self.total = total
+        self.flush()
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        if time.monotonic() - self._last_flush >= self.FLUSH_SECONDS:
+            self.flush()
+
+    def checkpoint(self) -> None:
+        """Flush and stop here if someone asked to cancel. Call it between pages or batches."""
+        self.flush()
+        if self.cancel_seen:
+            raise RunCancelled
+
+    def flush(self) -> None:
+        with transaction.atomic():
+            if self._log_buffer:
+                RunLogEntry.objects.bulk_create(self._log_buffer)
+                self._log_buffer = []
+            Run.objects.filter(pk=self.run.pk).update(
+                progress_done=self.done,
+                progress_total=self.total,
+                counters=dict(self.counters),
+                heartbeat_at=timezone.now(),
+            )
+            self.cancel_seen = Run.objects.filter(pk=self.run.pk, cancel_requested=True).exists()
+        self._last_flush = time.monotonic()
+
+    def finish(self, status: str, error: str = "") -> str:
+        self.flush()
+        Run.objects.filter(pk=self.run.pk, status=RunStatus.IN_PROGRESS).update(
+            status=status, finished_at=timezone.now(), error=error[:5000]
+        )
+        return status
