@@ -6,6 +6,10 @@ class ConnectorConfig(AppConfig):
     verbose_name = "Akeneo PIM"
 
     def ready(self) -> None:
-        from . import runs, signals, tasks  # noqa: F401 - signals connects receivers
+        from django.db.models.signals import post_migrate
+
+        from . import roles, runs, signals, tasks  # noqa: F401 - signals connects receivers
+
+        post_migrate.connect(roles.ensure_roles, dispatch_uid="connector-ensure-roles")
 
         runs.register_kind(tasks.STRUCTURE_SYNC, "PIM structure sync", tasks.run_structure_sync)

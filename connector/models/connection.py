@@ -8,7 +8,7 @@ from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 
 if TYPE_CHECKING:
-    from .akeneo import AkeneoClient
+    from ..akeneo import AkeneoClient
 
 http_url_validator = URLValidator(schemes=["http", "https"])
 
@@ -81,7 +81,7 @@ class AkeneoConnection(models.Model):
         ``interactive`` (a person waiting on a button) gives up quickly instead of spending the
         full retry budget.
         """
-        from .akeneo import AkeneoClient
+        from ..akeneo import AkeneoClient
 
         return AkeneoClient(
             self.base_url,

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+
+import pytest
+
+from connector.sandbox import FakeAkeneo, build_demo_catalog
+
+pytest_plugins = ["tests.browser"]
+
+
+@lru_cache(maxsize=8)
+def _cached_catalog(products: int, seed: int):
+    return build_demo_catalog(products=products, seed=seed)
+
+
+@pytest.fixture
+def sandbox_catalog_factory():
+    """A fresh (deep-copied) demo catalog: tests may change it freely."""
+
+    def make(products: int = 300, seed: int = 42):
+        return copy.deepcopy(_cached_catalog(products, seed))
+
+    return make
+
+
+@pytest.fixture
+def fake_akeneo(sandbox_catalog_factory):
+    """A started fake PIM over a fresh 300-product demo catalog."""
+    with FakeAkeneo(sandbox_catalog_factory()) as pim:
+        yield pim
