@@ -32,6 +32,7 @@ class AkeneoConnectionForm(forms.ModelForm):
             "password",
             "timeout",
             "max_requests_per_second",
+            "sync_cron",
         ]
 
     def __init__(self, *args, **kwargs):
