@@ -51,6 +51,7 @@ class Catalog:
     asset_family_attributes: dict[str, list[dict]] = field(default_factory=dict)
     assets: dict[str, dict[str, dict]] = field(default_factory=dict)
     asset_media: dict[str, dict] = field(default_factory=dict)
+    indexes: dict[str, tuple] = field(default_factory=dict, repr=False)  # sorted product keys, see filters
 
     def attribute_type(self, code: str) -> str | None:
         attribute = self.attributes.get(code)

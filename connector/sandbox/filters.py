@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -210,6 +212,34 @@ def products(catalog: Catalog, request) -> list[dict]:
         ):
             result.append(slim_values(product, request))
     return result
+
+
+def products_after(catalog: Catalog, request, key: str):
+    """For search_after pages: matching products after a cursor, in ``key`` order, lazily."""
+    search = _search(request)
+    _check_fields(search, PRODUCT_FILTERS)
+    keys, by_key = _sorted_index(catalog, key)
+
+    def after(cursor: str | None):
+        start = bisect.bisect_right(keys, cursor) if cursor is not None else 0
+        for sort_key in itertools.islice(keys, start, None):
+            product = by_key[sort_key]
+            if _matches(catalog, product, search, completeness=catalog.completeness.get(product["uuid"]),
+                        models=catalog.product_models):
+                yield slim_values(product, request)
+
+    return after
+
+
+def _sorted_index(catalog: Catalog, key: str) -> tuple[list[str], dict[str, dict]]:
+    """Products sorted by ``key``, rebuilt only when products were added (keys never change)."""
+    cached = catalog.indexes.get(key)
+    if cached and cached[0] == len(catalog.products):
+        return cached[1], cached[2]
+    by_key = {str(p[key]): p for p in catalog.products.values() if p.get(key)}
+    keys = sorted(by_key)
+    catalog.indexes[key] = (len(catalog.products), keys, by_key)
+    return keys, by_key
 
 
 def product_models(catalog: Catalog, request) -> list[dict]:
