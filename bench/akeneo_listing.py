@@ -4,6 +4,7 @@ Usage: .venv/bin/python bench/akeneo_listing.py [--products 10000] [--rate-limit
 Prints products listed, HTTP requests made, wall time and throughput. The fake PIM runs in the
 same process, so this measures the client plus a local server, not a real network.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -5,6 +5,7 @@ Runs against a throwaway SQLite database (or DATABASE_URL if set), twice: the fi
 everything, the second finds everything unchanged. Prints objects, SQL queries, HTTP requests,
 wall time and peak memory of each.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,13 +45,19 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     catalog = build_demo_catalog(products=10)
     catalog.options["features"] = {
-        f"feature_{n:05d}": {"code": f"feature_{n:05d}", "attribute": "features", "sort_order": n,
-                             "labels": {"en_US": f"Feature {n}", "fr_FR": f"Fonction {n}"}}
+        f"feature_{n:05d}": {
+            "code": f"feature_{n:05d}",
+            "attribute": "features",
+            "sort_order": n,
+            "labels": {"en_US": f"Feature {n}", "fr_FR": f"Fonction {n}"},
+        }
         for n in range(args.options)
     }
     with FakeAkeneo(catalog) as pim:
         target = AkeneoConnection.objects.create(
-            name=f"bench-{time.time_ns()}", base_url=pim.base_url, max_requests_per_second=1000,
+            name=f"bench-{time.time_ns()}",
+            base_url=pim.base_url,
+            max_requests_per_second=1000,
             **{k: SANDBOX_CREDENTIALS[k] for k in ("client_id", "secret", "username", "password")},
         )
         for label in ("first sync", "second sync (no change)"):
@@ -60,13 +67,15 @@ def main() -> None:
                 run = start_run(STRUCTURE_SYNC, target, inline=True)
                 elapsed = time.perf_counter() - started
             objects = sum(run.counters.get(k, 0) for k in ("created", "updated", "unchanged"))
+            per_hundred = len(queries) / max(1, objects / 100)
             print(
                 f"{label}: {run.status}, {objects} objects ({run.counters}), {len(queries)} SQL queries "
-                f"({len(queries) / max(1, objects / 100):.1f} per 100 objects), {len(pim.requests)} HTTP requests, "
-                f"{elapsed:.2f} s"
+                f"({per_hundred:.1f} per 100 objects), {len(pim.requests)} HTTP requests, {elapsed:.2f} s"
             )
-    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
-          f"(database: {connection.vendor})")
+    print(
+        f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
+        f"(database: {connection.vendor})"
+    )
 
 
 if __name__ == "__main__":

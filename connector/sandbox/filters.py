@@ -224,8 +224,13 @@ def products_after(catalog: Catalog, request, key: str):
         start = bisect.bisect_right(keys, cursor) if cursor is not None else 0
         for sort_key in itertools.islice(keys, start, None):
             product = by_key[sort_key]
-            if _matches(catalog, product, search, completeness=catalog.completeness.get(product["uuid"]),
-                        models=catalog.product_models):
+            if _matches(
+                catalog,
+                product,
+                search,
+                completeness=catalog.completeness.get(product["uuid"]),
+                models=catalog.product_models,
+            ):
                 yield slim_values(product, request)
 
     return after

@@ -422,8 +422,12 @@ def _decode_cursor(cursor: str) -> str:
         raise ApiError(422, "Invalid search_after cursor.") from None
 
 
-def search_after_listing(request: Request, items: list[dict] | Callable[[str | None], Iterator[dict]],
-                         key: str, limit: int | None = None) -> Reply:
+def search_after_listing(
+    request: Request,
+    items: list[dict] | Callable[[str | None], Iterator[dict]],
+    key: str,
+    limit: int | None = None,
+) -> Reply:
     """One page after the opaque cursor, as on a real PIM.
 
     ``items`` is either a list (sorted here) or a function giving the items after a key, in key
