@@ -61,3 +61,32 @@ def test_the_run_page_shows_progress_live_while_the_run_executes(admin_page, mon
     expect(admin_page.locator('[data-counter="created"]')).to_have_text("2")
     run.refresh_from_db()
     assert run.status == RunStatus.DONE
+
+
+def test_the_sync_status_page_follows_a_real_sync_from_queued_to_done(admin_page, fake_akeneo, monkeypatch):
+    from django_q.conf import Conf
+
+    from connector.sandbox import SANDBOX_CREDENTIALS
+    from connector.tasks import STRUCTURE_SYNC
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # leave it queued: this test plays the worker
+    connection = AkeneoConnection.objects.create(
+        name="sandbox", base_url=fake_akeneo.base_url, max_requests_per_second=1000, **SANDBOX_CREDENTIALS
+    )
+    run = start_run(STRUCTURE_SYNC, connection)
+    # A slow PIM keeps the run in progress long enough to be seen in progress.
+    fake_akeneo.faults.delay(2.0, count=1, path_prefix="/api/rest/v1/categories")
+
+    admin_page.goto(f"/admin/connector/akeneoconnection/{connection.pk}/sync-status/")
+    status = admin_page.locator('[data-field="status_label"]')
+    expect(status).to_have_text("Queued")
+    expect(admin_page.locator("#last-sync")).to_have_text("never")
+
+    worker = threading.Thread(target=execute_run, args=(run.pk,))
+    worker.start()
+    expect(status).to_have_text("In progress")
+    expect(admin_page.locator(".run-log")).to_contain_text("Fetched channels")
+    worker.join(timeout=60)
+    expect(status).to_have_text("Done")
+    expect(admin_page.locator('[data-field="percent"]')).to_have_text("100")
+    expect(admin_page.locator('[data-counter="created"]')).not_to_have_text("0")
