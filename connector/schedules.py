@@ -1,5 +1,4 @@
-"""Keep one django-q schedule per connection in step with its ``sync_cron``."""
-
+"""Keep django-q schedules in step with the cron expressions on our models."""
 from __future__ import annotations
 
 from django_q.models import Schedule
@@ -9,27 +8,29 @@ from .models import AkeneoConnection
 SCHEDULED_SYNC_FUNC = "connector.tasks.scheduled_structure_sync"
 
 
+def keep_schedule(name: str, func: str, args: tuple, cron: str) -> Schedule | None:
+    """Create, update or (for an empty cron) remove the schedule called ``name``."""
+    if not cron:
+        Schedule.objects.filter(name=name).delete()
+        return None
+    schedule, _ = Schedule.objects.update_or_create(
+        name=name,
+        defaults={"func": func, "args": repr(args), "schedule_type": Schedule.CRON, "cron": cron, "repeats": -1},
+    )
+    return schedule
+
+
+def remove_schedule(name: str) -> None:
+    Schedule.objects.filter(name=name).delete()
+
+
 def schedule_name(connection_id: int) -> str:
     return f"akeneo-structure-sync-{connection_id}"
 
 
 def ensure_sync_schedule(connection: AkeneoConnection) -> Schedule | None:
-    name = schedule_name(connection.pk)
-    if not connection.sync_cron:
-        Schedule.objects.filter(name=name).delete()
-        return None
-    schedule, _ = Schedule.objects.update_or_create(
-        name=name,
-        defaults={
-            "func": SCHEDULED_SYNC_FUNC,
-            "args": repr((connection.pk,)),
-            "schedule_type": Schedule.CRON,
-            "cron": connection.sync_cron,
-            "repeats": -1,
-        },
-    )
-    return schedule
+    return keep_schedule(schedule_name(connection.pk), SCHEDULED_SYNC_FUNC, (connection.pk,), connection.sync_cron)
 
 
 def remove_sync_schedule(connection_id: int) -> None:
-    Schedule.objects.filter(name=schedule_name(connection_id)).delete()
+    remove_schedule(schedule_name(connection_id))

@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class SdmConfig(AppConfig):
     name = "sdm"
     verbose_name = "Supplier data manager"
+
+    def ready(self) -> None:
+        from connector import roles, runs
+
+        from . import signals, tasks  # noqa: F401 - signals connects receivers
+
+        runs.register_kind(tasks.WORKFLOW_SYNC, "SDM workflow sync", tasks.run_workflow_sync)
+        roles.add_role_permissions(roles.BUSINESS_CONSULTANT, ["sdm.*_workflow", "sdm.*_workflowstep", "sdm.view_*"])
+        roles.add_role_permissions(
+            roles.SDM_ADMIN,
+            ["sdm.view_*", "sdm.sync_workflow", "sdm.configure_attributes_workflow", "sdm.change_sdmattribute"],
+        )
+        roles.add_role_permissions(roles.OPERATOR, ["sdm.view_*", "sdm.sync_workflow"])

@@ -1,0 +1,55 @@
+import json
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from connector.connections import describe_validation_error
+from connector.models import Run, RunStatus, RunTrigger
+from connector.runs import RunAlreadyActive, start_run
+from sdm.services import find_workflow
+from sdm.tasks import WORKFLOW_SYNC
+
+
+class Command(BaseCommand):
+    help = "Synchronise a workflow: PIM structure sync, then the derived project configuration."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--workflow", required=True)
+        parser.add_argument("--json", action="store_true", help="One JSON object, with every derived code.")
+
+    def handle(self, *args, **options):
+        try:
+            workflow = find_workflow(options["workflow"])
+        except ValidationError as exc:
+            raise CommandError(describe_validation_error(exc)) from None
+        try:
+            run = start_run(WORKFLOW_SYNC, workflow, trigger=RunTrigger.COMMAND, inline=True)
+        except RunAlreadyActive as exc:
+            raise CommandError(f"Sync of '{workflow}' not started: {exc}") from None
+        run = Run.objects.get(pk=run.pk)
+        result = run.result
+        counts = result.get("counts", {})
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "run": run.pk,
+                        "status": run.status,
+                        "error": run.error or None,
+                        "attributes": counts.get("attributes", 0),
+                        "display_groups": result.get("display_groups", []),
+                        "hierarchies": result.get("hierarchies", []),
+                        "attribute_codes": result.get("attribute_codes", []),
+                        "added": result.get("added", []),
+                        "removed": result.get("removed", []),
+                    }
+                )
+            )
+        else:
+            self.stdout.write(
+                f"Run #{run.pk} {run.get_status_display().lower()}: {counts.get('attributes', 0)} SDM attributes, "
+                f"display groups: {', '.join(result.get('display_groups', [])) or '-'}; "
+                f"hierarchies: {', '.join(result.get('hierarchies', [])) or '-'}"
+            )
+        if run.status == RunStatus.FAILED:
+            raise CommandError(f"Run #{run.pk} failed: {run.error}")

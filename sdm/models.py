@@ -1,0 +1,190 @@
+"""SDM workflows (projects), their steps, the attribute selection, and the derived project configuration."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import models
+
+from connector.models import AkeneoConnection
+from connector.models.connection import WEEKLY, validate_cron
+
+OPTION_CREATION_TYPES = frozenset(
+    {
+        "pim_catalog_simpleselect",
+        "pim_catalog_multiselect",
+        "akeneo_reference_entity",
+        "akeneo_reference_entity_collection",
+        "pim_catalog_table",
+    }
+)
+
+
+class Workflow(models.Model):
+    class CategoryHierarchies(models.TextChoices):
+        SINGLE = "single", "One hierarchy named 'categories'"
+        PER_ROOT = "per_root", "One hierarchy per root category"
+
+    class MetricMode(models.TextChoices):
+        NUMBER_AND_UNIT = "number_and_unit", "A number plus a '-unit' select of the family's units"
+        DEFAULT_UNIT = "default_unit", "A number in the attribute's default unit"
+
+    class IdentifierMode(models.TextChoices):
+        IDENTIFIER = "identifier", "Match products by identifier (e.g. sku)"
+        UUID = "uuid", "Match products by UUID"
+
+    name = models.CharField(max_length=100, unique=True)
+    connection = models.ForeignKey(AkeneoConnection, on_delete=models.PROTECT, related_name="workflows")
+    channels = models.JSONField(default=list, blank=True, help_text="Channel codes; empty = all channels.")
+    locales = models.JSONField(default=list, blank=True, help_text="Locale codes; empty = all active locales.")
+    families = models.JSONField(default=list, blank=True, help_text="Family codes; empty = all families.")
+    category_hierarchies = models.CharField(
+        max_length=20, choices=CategoryHierarchies.choices, default=CategoryHierarchies.SINGLE
+    )
+    metric_mode = models.CharField(max_length=20, choices=MetricMode.choices, default=MetricMode.NUMBER_AND_UNIT)
+    identifier_mode = models.CharField(
+        max_length=20, choices=IdentifierMode.choices, default=IdentifierMode.IDENTIFIER
+    )
+    sync_cron = models.CharField(
+        "sync schedule",
+        max_length=100,
+        blank=True,
+        default=WEEKLY,
+        validators=[validate_cron],
+        help_text="Cron expression for the automatic workflow sync; empty = manual only.",
+    )
+    active = models.BooleanField(default=True)
+    last_synced_at = models.DateTimeField("last successful sync", null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("sync_workflow", "Can synchronize a workflow"),
+            ("configure_attributes_workflow", "Can use the attribute configuration tab"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkflowStep(models.Model):
+    """A step of the SDM workflow. ``config`` belongs to people: no sync ever changes it.
+
+    Keys understood in ``config``: ``attributes`` (shown), ``required``, ``ai_sources`` (lists of
+    PIM or SDM attribute codes) and ``dependencies`` (``[{"when": attr, "value": v, "require": attr}]``).
+    """
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=100)
+    config = models.JSONField(default=dict, blank=True)
+    missing_attributes = models.JSONField(
+        default=list, blank=True, editable=False, help_text="Codes this step refers to that the last sync did not derive."
+    )
+
+    class Meta:
+        ordering = ["workflow", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["workflow", "name"], name="sdm_step_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.workflow} · {self.name}"
+
+
+class AttributeSelection(models.Model):
+    """The attribute configuration tab: one row per PIM attribute the admin decided about."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="attribute_selections")
+    attribute_code = models.CharField(max_length=255)
+    included = models.BooleanField(default=True)
+    allow_option_creation = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "attribute_code"], name="sdm_selection_unique_attribute")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute_code} ({'included' if self.included else 'excluded'})"
+
+
+class DerivedModel(models.Model):
+    """A row of the project configuration that the workflow sync writes.
+
+    ``derived_checksum`` is the checksum of what the sync wrote; a row whose fields no longer match
+    it was edited by hand, and the next sync will overwrite it.
+    """
+
+    DERIVED_FIELDS: tuple[str, ...] = ()
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=400)
+    labels = models.JSONField(default=dict, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    derived_checksum = models.CharField(max_length=64, editable=False)
+    synced_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["workflow", "position", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def derived_values(self) -> dict:
+        return {name: getattr(self, name) for name in ("labels", "position", *self.DERIVED_FIELDS)}
+
+    def compute_checksum(self) -> str:
+        payload = json.dumps(self.derived_values(), sort_keys=True, default=str, separators=(",", ":"))
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    @property
+    def edited_by_hand(self) -> bool:
+        return bool(self.derived_checksum) and self.compute_checksum() != self.derived_checksum
+
+
+class SdmAttribute(DerivedModel):
+    class Kind(models.TextChoices):
+        VALUE = "value", "Value"
+        UNIT = "unit", "Unit of a metric"
+
+    DERIVED_FIELDS = (
+        "pim_attribute_code",
+        "channel",
+        "locale",
+        "kind",
+        "pim_type",
+        "sdm_type",
+        "display_group",
+        "allowed_values",
+    )
+
+    pim_attribute_code = models.CharField("PIM attribute", max_length=255, db_index=True)
+    channel = models.CharField(max_length=255, blank=True)
+    locale = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.VALUE)
+    pim_type = models.CharField(max_length=100)
+    sdm_type = models.CharField("SDM type", max_length=30)
+    display_group = models.CharField(max_length=255, blank=True)
+    allowed_values = models.JSONField(default=list, blank=True, help_text="[{code, labels}] for selects")
+
+    class Meta(DerivedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["workflow", "code"], name="sdm_attribute_unique_code")]
+        verbose_name = "SDM attribute"
+
+
+class DisplayGroup(DerivedModel):
+    class Meta(DerivedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["workflow", "code"], name="sdm_display_group_unique_code")]
+
+
+class Hierarchy(DerivedModel):
+    DERIVED_FIELDS = ("source", "nodes")
+
+    source = models.CharField(max_length=20, help_text="families or categories")
+    nodes = models.JSONField(default=list, blank=True, help_text="[{code, parent, labels}] in tree order")
+
+    class Meta(DerivedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["workflow", "code"], name="sdm_hierarchy_unique_code")]
+        verbose_name_plural = "hierarchies"

@@ -1,0 +1,64 @@
+"""Run handlers of the SDM app, registered as run kinds in ``SdmConfig.ready``."""
+from __future__ import annotations
+
+import logging
+
+from connector.models import RunStatus, RunTrigger
+from connector.runs import RunAlreadyActive, RunContext, RunFailed, start_run
+from connector.tasks import STRUCTURE_SYNC
+
+from .models import Workflow
+from .sync import rebuild_project_configuration
+
+logger = logging.getLogger(__name__)
+
+WORKFLOW_SYNC = "sdm_workflow_sync"
+
+
+def run_workflow_sync(context: RunContext) -> None:
+    workflow: Workflow = context.target
+    connection = workflow.connection
+    context.set_total(3)
+    context.info(f"Synchronising the PIM structure of '{connection}' first.")
+    try:
+        structure = start_run(STRUCTURE_SYNC, connection, trigger=context.run.trigger, inline=True)
+    except RunAlreadyActive as exc:
+        raise RunFailed(f"The PIM structure sync of '{connection}' is busy: {exc} Try again when it is done.") from None
+    if structure.status != RunStatus.DONE:
+        raise RunFailed(f"The PIM structure sync (run #{structure.pk}) failed: {structure.error}")
+    context.info(f"Structure sync done (run #{structure.pk}).")
+    context.advance()
+    context.checkpoint()
+    result = rebuild_project_configuration(workflow)
+    context.advance()
+    counts = result["counts"]
+    context.count("created", len(result["added"]))
+    context.count("updated", len(result["updated"]) + len(result["restored"]))
+    context.count("unchanged", result["unchanged"])
+    context.count("deleted", len(result["removed"]))
+    context.info(
+        f"Project configuration: {counts['attributes']} SDM attributes, {counts['display_groups']} display groups, "
+        f"{counts['hierarchies']} hierarchies."
+    )
+    if result["added"]:
+        context.info(f"Added: {', '.join(result['added'][:50])}" + (" …" if len(result["added"]) > 50 else ""))
+    if result["removed"]:
+        context.info(f"Removed: {', '.join(result['removed'][:50])}" + (" …" if len(result["removed"]) > 50 else ""))
+    if result["restored"]:
+        context.warning(f"Edited by hand, now overwritten with the PIM's values: {', '.join(result['restored'])}")
+    if result["flagged_steps"]:
+        context.warning(f"{result['flagged_steps']} step(s) refer to attributes that no longer exist.")
+    context.set_result({**result, "structure_run": structure.pk})
+    context.advance()
+
+
+def scheduled_workflow_sync(workflow_id: int) -> str:
+    workflow = Workflow.objects.filter(pk=workflow_id, active=True).first()
+    if workflow is None:
+        return "inactive or gone"
+    try:
+        run = start_run(WORKFLOW_SYNC, workflow, trigger=RunTrigger.SCHEDULE, inline=True)
+    except RunAlreadyActive as exc:
+        logger.info("Scheduled sync of workflow %s skipped: %s", workflow, exc)
+        return "skipped"
+    return run.status
