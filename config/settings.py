@@ -134,3 +134,4 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000  # the attribute tab posts one field per attribute (2,000+)
