@@ -207,7 +207,7 @@ class DerivedAdmin(admin.ModelAdmin):
     @admin.display(description="edited by hand")
     def hand_edit_flag(self, obj) -> str:
         if obj.edited_by_hand:
-            return format_html('<strong class="errornote">edited by hand: the next sync overwrites it</strong>')
+            return format_html('<strong class="errornote">{}</strong>', "edited by hand: the next sync overwrites it")
         return ""
 
     @admin.display(description="note")
