@@ -1,4 +1,5 @@
 """Keep django-q schedules in step with the cron expressions on our models."""
+
 from __future__ import annotations
 
 from django_q.models import Schedule
@@ -15,7 +16,13 @@ def keep_schedule(name: str, func: str, args: tuple, cron: str) -> Schedule | No
         return None
     schedule, _ = Schedule.objects.update_or_create(
         name=name,
-        defaults={"func": func, "args": repr(args), "schedule_type": Schedule.CRON, "cron": cron, "repeats": -1},
+        defaults={
+            "func": func,
+            "args": repr(args),
+            "schedule_type": Schedule.CRON,
+            "cron": cron,
+            "repeats": -1,
+        },
     )
     return schedule
 
@@ -29,7 +36,9 @@ def schedule_name(connection_id: int) -> str:
 
 
 def ensure_sync_schedule(connection: AkeneoConnection) -> Schedule | None:
-    return keep_schedule(schedule_name(connection.pk), SCHEDULED_SYNC_FUNC, (connection.pk,), connection.sync_cron)
+    return keep_schedule(
+        schedule_name(connection.pk), SCHEDULED_SYNC_FUNC, (connection.pk,), connection.sync_cron
+    )
 
 
 def remove_sync_schedule(connection_id: int) -> None:

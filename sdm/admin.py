@@ -103,7 +103,9 @@ class WorkflowAdmin(admin.ModelAdmin):
         return [
             path("<path:object_id>/attributes/", wrap(self.attributes_view), name="sdm_workflow_attributes"),
             path("<path:object_id>/sync/", wrap(self.sync_view), name="sdm_workflow_sync"),
-            path("<path:object_id>/sync-status/", wrap(self.sync_status_view), name="sdm_workflow_sync_status"),
+            path(
+                "<path:object_id>/sync-status/", wrap(self.sync_status_view), name="sdm_workflow_sync_status"
+            ),
             *super().get_urls(),
         ]
 
@@ -207,7 +209,9 @@ class DerivedAdmin(admin.ModelAdmin):
     @admin.display(description="edited by hand")
     def hand_edit_flag(self, obj) -> str:
         if obj.edited_by_hand:
-            return format_html('<strong class="errornote">{}</strong>', "edited by hand: the next sync overwrites it")
+            return format_html(
+                '<strong class="errornote">{}</strong>', "edited by hand: the next sync overwrites it"
+            )
         return ""
 
     @admin.display(description="note")
@@ -219,7 +223,15 @@ class DerivedAdmin(admin.ModelAdmin):
 
 @admin.register(SdmAttribute)
 class SdmAttributeAdmin(DerivedAdmin):
-    list_display = ("code", "pim_attribute_code", "channel", "locale", "sdm_type", "display_group", "hand_edit_flag")
+    list_display = (
+        "code",
+        "pim_attribute_code",
+        "channel",
+        "locale",
+        "sdm_type",
+        "display_group",
+        "hand_edit_flag",
+    )
     list_filter = ("workflow", "sdm_type", "display_group", "kind", "channel", "locale")
     search_fields = ("code", "pim_attribute_code")
     list_select_related = ("workflow",)

@@ -11,9 +11,16 @@ class SdmConfig(AppConfig):
         from . import signals, tasks  # noqa: F401 - signals connects receivers
 
         runs.register_kind(tasks.WORKFLOW_SYNC, "SDM workflow sync", tasks.run_workflow_sync)
-        roles.add_role_permissions(roles.BUSINESS_CONSULTANT, ["sdm.*_workflow", "sdm.*_workflowstep", "sdm.view_*"])
+        roles.add_role_permissions(
+            roles.BUSINESS_CONSULTANT, ["sdm.*_workflow", "sdm.*_workflowstep", "sdm.view_*"]
+        )
         roles.add_role_permissions(
             roles.SDM_ADMIN,
-            ["sdm.view_*", "sdm.sync_workflow", "sdm.configure_attributes_workflow", "sdm.change_sdmattribute"],
+            [
+                "sdm.view_*",
+                "sdm.sync_workflow",
+                "sdm.configure_attributes_workflow",
+                "sdm.change_sdmattribute",
+            ],
         )
         roles.add_role_permissions(roles.OPERATOR, ["sdm.view_*", "sdm.sync_workflow"])

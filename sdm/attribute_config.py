@@ -1,4 +1,5 @@
 """The attribute configuration tab's rules: what is included, what may create options, what is locked."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ def _resolve(workflow: Workflow, codes: list[str], pim_codes: set[str]) -> dict[
     """Step configurations may name PIM attributes or derived SDM attributes: map both to PIM codes."""
     unknown = [c for c in codes if c not in pim_codes]
     derived = dict(
-        SdmAttribute.objects.filter(workflow=workflow, code__in=unknown).values_list("code", "pim_attribute_code")
+        SdmAttribute.objects.filter(workflow=workflow, code__in=unknown).values_list(
+            "code", "pim_attribute_code"
+        )
     )
     return {code: (code if code in pim_codes else derived.get(code, "")) for code in codes}
 
@@ -42,10 +45,10 @@ def locked_attributes(workflow: Workflow) -> dict[str, str]:
         config = step.config if isinstance(step.config, dict) else {}
         sources = [c for c in config.get("ai_sources") or [] if isinstance(c, str)]
         triggers = [d.get("when") for d in config.get("dependencies") or [] if isinstance(d, dict)]
-        for code, pim in _resolve(workflow, sources, pim_codes).items():
+        for pim in _resolve(workflow, sources, pim_codes).values():
             if pim:
                 locks.setdefault(pim, f"AI source (step '{step.name}')")
-        for code, pim in _resolve(workflow, [t for t in triggers if isinstance(t, str)], pim_codes).items():
+        for pim in _resolve(workflow, [t for t in triggers if isinstance(t, str)], pim_codes).values():
             if pim:
                 locks.setdefault(pim, f"Dependency trigger (step '{step.name}')")
     return locks
@@ -92,8 +95,10 @@ def attribute_tab(workflow: Workflow) -> list[GroupChoices]:
         g.code: GroupChoices(g.code, g.label("en_US"), [])
         for g in AttributeGroup.objects.live().filter(connection=connection)
     }
-    for attribute in Attribute.objects.live().filter(connection=connection).only(
-        "code", "labels", "type", "group_code", "sort_order"
+    for attribute in (
+        Attribute.objects.live()
+        .filter(connection=connection)
+        .only("code", "labels", "type", "group_code", "sort_order")
     ):
         included, allow = state.get(attribute.code, (True, False))
         lock = locks.get(attribute.code)
@@ -116,7 +121,9 @@ def attribute_tab(workflow: Workflow) -> list[GroupChoices]:
 
 
 def included_attribute_codes(workflow: Workflow) -> set[str]:
-    excluded = set(workflow.attribute_selections.filter(included=False).values_list("attribute_code", flat=True))
+    excluded = set(
+        workflow.attribute_selections.filter(included=False).values_list("attribute_code", flat=True)
+    )
     excluded -= set(locked_attributes(workflow))
     live = set(Attribute.objects.live().filter(connection=workflow.connection).values_list("code", flat=True))
     return live - excluded
@@ -178,7 +185,9 @@ def set_included(
         refused = {code: locks[code] for code in attributes if code in locks}
         if refused:
             raise ValidationError(
-                "; ".join(f"'{code}' cannot be excluded: {reason}" for code, reason in sorted(refused.items()))
+                "; ".join(
+                    f"'{code}' cannot be excluded: {reason}" for code, reason in sorted(refused.items())
+                )
             )
     targets = set(attributes) | _codes_in_groups(workflow, groups)
     kept = {code: locks[code] for code in targets if code in locks} if not include else {}
@@ -190,6 +199,9 @@ def set_included(
         selection.included = include
     AttributeSelection.objects.bulk_update(to_update, ["included"])
     AttributeSelection.objects.bulk_create(
-        [AttributeSelection(workflow=workflow, attribute_code=c, included=include) for c in targets - set(existing)]
+        [
+            AttributeSelection(workflow=workflow, attribute_code=c, included=include)
+            for c in targets - set(existing)
+        ]
     )
     return changed, kept

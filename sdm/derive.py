@@ -8,6 +8,7 @@ Naming rule, per included PIM attribute and the workflow's targets:
 Locale-specific attributes (``available_locales``) keep only those locales. Metric attributes get a
 ``<name>-unit`` select of their measurement family's units (unless the workflow says otherwise).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -72,7 +73,9 @@ def targets(workflow: Workflow) -> Targets:
     if workflow.channels:
         order = {code: i for i, code in enumerate(workflow.channels)}
         channels = sorted((c for c in channels if c.code in order), key=lambda c: order[c.code])
-    active = list(Locale.objects.live().filter(connection=connection, enabled=True).values_list("code", flat=True))
+    active = list(
+        Locale.objects.live().filter(connection=connection, enabled=True).values_list("code", flat=True)
+    )
     locales = [loc for loc in workflow.locales if loc in active] if workflow.locales else sorted(active)
     channel_locales = {c.code: [loc for loc in locales if loc in c.locales] for c in channels}
     return Targets(channels, locales, channel_locales)
@@ -111,8 +114,10 @@ def _options(workflow: Workflow, attributes: list[Attribute]) -> dict[str, list[
     connection = workflow.connection
     wanted = [a.code for a in attributes if a.type in ("pim_catalog_simpleselect", "pim_catalog_multiselect")]
     result: dict[str, list[dict]] = {code: [] for code in wanted}
-    for option in AttributeOption.objects.live().filter(connection=connection, attribute_code__in=wanted).order_by(
-        "attribute_code", "sort_order", "code"
+    for option in (
+        AttributeOption.objects.live()
+        .filter(connection=connection, attribute_code__in=wanted)
+        .order_by("attribute_code", "sort_order", "code")
     ):
         result[option.attribute_code].append({"code": option.code, "labels": option.labels})
     entity_of = {
@@ -124,7 +129,9 @@ def _options(workflow: Workflow, attributes: list[Attribute]) -> dict[str, list[
     for record in ReferenceEntityRecord.objects.live().filter(
         connection=connection, entity_code__in=set(entity_of.values())
     ):
-        records.setdefault(record.entity_code, []).append({"code": record.code, "labels": _record_labels(record)})
+        records.setdefault(record.entity_code, []).append(
+            {"code": record.code, "labels": _record_labels(record)}
+        )
     for code, entity in entity_of.items():
         result[code] = records.get(entity, [])
     return result
@@ -149,7 +156,9 @@ def derive(workflow: Workflow) -> Derived:
         in_families = {code for family in families for code in family.attributes}
         included &= in_families
     attributes = list(
-        Attribute.objects.live().filter(connection=connection, code__in=included).order_by("sort_order", "code")
+        Attribute.objects.live()
+        .filter(connection=connection, code__in=included)
+        .order_by("sort_order", "code")
     )
     groups = list(AttributeGroup.objects.live().filter(connection=connection).order_by("sort_order", "code"))
     group_order = {g.code: i for i, g in enumerate(groups)}
@@ -176,7 +185,10 @@ def derive(workflow: Workflow) -> Derived:
                 "allowed_values": allowed.get(attribute.code, []),
             }
             derived.attributes.append(row)
-            if attribute.type == "pim_catalog_metric" and workflow.metric_mode == Workflow.MetricMode.NUMBER_AND_UNIT:
+            if (
+                attribute.type == "pim_catalog_metric"
+                and workflow.metric_mode == Workflow.MetricMode.NUMBER_AND_UNIT
+            ):
                 derived.attributes.append(
                     {
                         **row,
@@ -221,7 +233,13 @@ def _hierarchies(workflow: Workflow, families: list[Family], t: Targets) -> list
         for root, nodes in sorted(nodes_by_root.items()):
             root_labels = next((n["labels"] for n in nodes if n["code"] == root), {})
             hierarchies.append(
-                {"code": root, "source": "categories", "labels": root_labels, "position": len(hierarchies), "nodes": nodes}
+                {
+                    "code": root,
+                    "source": "categories",
+                    "labels": root_labels,
+                    "position": len(hierarchies),
+                    "nodes": nodes,
+                }
             )
     else:
         hierarchies.append(

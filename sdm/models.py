@@ -1,4 +1,5 @@
 """SDM workflows (projects), their steps, the attribute selection, and the derived project configuration."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,12 +37,16 @@ class Workflow(models.Model):
     name = models.CharField(max_length=100, unique=True)
     connection = models.ForeignKey(AkeneoConnection, on_delete=models.PROTECT, related_name="workflows")
     channels = models.JSONField(default=list, blank=True, help_text="Channel codes; empty = all channels.")
-    locales = models.JSONField(default=list, blank=True, help_text="Locale codes; empty = all active locales.")
+    locales = models.JSONField(
+        default=list, blank=True, help_text="Locale codes; empty = all active locales."
+    )
     families = models.JSONField(default=list, blank=True, help_text="Family codes; empty = all families.")
     category_hierarchies = models.CharField(
         max_length=20, choices=CategoryHierarchies.choices, default=CategoryHierarchies.SINGLE
     )
-    metric_mode = models.CharField(max_length=20, choices=MetricMode.choices, default=MetricMode.NUMBER_AND_UNIT)
+    metric_mode = models.CharField(
+        max_length=20, choices=MetricMode.choices, default=MetricMode.NUMBER_AND_UNIT
+    )
     identifier_mode = models.CharField(
         max_length=20, choices=IdentifierMode.choices, default=IdentifierMode.IDENTIFIER
     )
@@ -81,7 +86,10 @@ class WorkflowStep(models.Model):
     name = models.CharField(max_length=100)
     config = models.JSONField(default=dict, blank=True)
     missing_attributes = models.JSONField(
-        default=list, blank=True, editable=False, help_text="Codes this step refers to that the last sync did not derive."
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Codes this step refers to that the last sync did not derive.",
     )
 
     class Meta:
@@ -102,7 +110,9 @@ class AttributeSelection(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["workflow", "attribute_code"], name="sdm_selection_unique_attribute")
+            models.UniqueConstraint(
+                fields=["workflow", "attribute_code"], name="sdm_selection_unique_attribute"
+            )
         ]
 
     def __str__(self) -> str:
@@ -176,7 +186,9 @@ class SdmAttribute(DerivedModel):
 
 class DisplayGroup(DerivedModel):
     class Meta(DerivedModel.Meta):
-        constraints = [models.UniqueConstraint(fields=["workflow", "code"], name="sdm_display_group_unique_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "code"], name="sdm_display_group_unique_code")
+        ]
 
 
 class Hierarchy(DerivedModel):

@@ -1,4 +1,5 @@
 """Workflow set-up from plain values (the sdm_workflow command and scripted set-ups)."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError

@@ -14,7 +14,9 @@ def workflow_schedule_name(workflow_id: int) -> str:
 def keep_workflow_schedule(sender, instance: Workflow, raw: bool = False, **kwargs) -> None:
     if not raw:
         cron = instance.sync_cron if instance.active else ""
-        keep_schedule(workflow_schedule_name(instance.pk), "sdm.tasks.scheduled_workflow_sync", (instance.pk,), cron)
+        keep_schedule(
+            workflow_schedule_name(instance.pk), "sdm.tasks.scheduled_workflow_sync", (instance.pk,), cron
+        )
 
 
 @receiver(post_delete, sender=Workflow, dispatch_uid="sdm-workflow-schedule-delete")

@@ -4,6 +4,7 @@ Only derived tables (SDM attributes, display groups, hierarchies) are written; s
 configurations are read, never written (a step naming a code that no longer exists is flagged in
 its own ``missing_attributes`` column).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -76,7 +77,9 @@ def _referenced_codes(config: Any) -> list[str]:
 
 
 def _flag_steps(workflow: Workflow, derived_codes: set[str]) -> int:
-    pim_codes = set(Attribute.objects.live().filter(connection=workflow.connection).values_list("code", flat=True))
+    pim_codes = set(
+        Attribute.objects.live().filter(connection=workflow.connection).values_list("code", flat=True)
+    )
     known = derived_codes | pim_codes
     steps = list(workflow.steps.all())
     for step in steps:

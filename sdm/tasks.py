@@ -1,4 +1,5 @@
 """Run handlers of the SDM app, registered as run kinds in ``SdmConfig.ready``."""
+
 from __future__ import annotations
 
 import logging
@@ -23,7 +24,9 @@ def run_workflow_sync(context: RunContext) -> None:
     try:
         structure = start_run(STRUCTURE_SYNC, connection, trigger=context.run.trigger, inline=True)
     except RunAlreadyActive as exc:
-        raise RunFailed(f"The PIM structure sync of '{connection}' is busy: {exc} Try again when it is done.") from None
+        raise RunFailed(
+            f"The PIM structure sync of '{connection}' is busy: {exc} Try again when it is done."
+        ) from None
     if structure.status != RunStatus.DONE:
         raise RunFailed(f"The PIM structure sync (run #{structure.pk}) failed: {structure.error}")
     context.info(f"Structure sync done (run #{structure.pk}).")
@@ -37,15 +40,21 @@ def run_workflow_sync(context: RunContext) -> None:
     context.count("unchanged", result["unchanged"])
     context.count("deleted", len(result["removed"]))
     context.info(
-        f"Project configuration: {counts['attributes']} SDM attributes, {counts['display_groups']} display groups, "
-        f"{counts['hierarchies']} hierarchies."
+        f"Project configuration: {counts['attributes']} SDM attributes, "
+        f"{counts['display_groups']} display groups, {counts['hierarchies']} hierarchies."
     )
     if result["added"]:
-        context.info(f"Added: {', '.join(result['added'][:50])}" + (" …" if len(result["added"]) > 50 else ""))
+        context.info(
+            f"Added: {', '.join(result['added'][:50])}" + (" …" if len(result["added"]) > 50 else "")
+        )
     if result["removed"]:
-        context.info(f"Removed: {', '.join(result['removed'][:50])}" + (" …" if len(result["removed"]) > 50 else ""))
+        context.info(
+            f"Removed: {', '.join(result['removed'][:50])}" + (" …" if len(result["removed"]) > 50 else "")
+        )
     if result["restored"]:
-        context.warning(f"Edited by hand, now overwritten with the PIM's values: {', '.join(result['restored'])}")
+        context.warning(
+            f"Edited by hand, now overwritten with the PIM's values: {', '.join(result['restored'])}"
+        )
     if result["flagged_steps"]:
         context.warning(f"{result['flagged_steps']} step(s) refer to attributes that no longer exist.")
     context.set_result({**result, "structure_run": structure.pk})

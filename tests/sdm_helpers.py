@@ -1,4 +1,5 @@
 """Shared set-up for the SDM tests: a connection to the fake PIM and a workflow on it."""
+
 from __future__ import annotations
 
 from connector.models import AkeneoConnection
@@ -8,13 +9,19 @@ from sdm.models import Workflow
 from sdm.tasks import WORKFLOW_SYNC
 
 
-def make_workflow(pim, *, channels=("ecommerce", "print"), locales=("en_US", "fr_FR", "de_DE"), **extra) -> Workflow:
+def make_workflow(
+    pim, *, channels=("ecommerce", "print"), locales=("en_US", "fr_FR", "de_DE"), **extra
+) -> Workflow:
     connection, _ = AkeneoConnection.objects.get_or_create(
         name="sandbox",
         defaults={"base_url": pim.base_url, "max_requests_per_second": 1000, **SANDBOX_CREDENTIALS},
     )
     return Workflow.objects.create(
-        name=extra.pop("name", "demo"), connection=connection, channels=list(channels), locales=list(locales), **extra
+        name=extra.pop("name", "demo"),
+        connection=connection,
+        channels=list(channels),
+        locales=list(locales),
+        **extra,
     )
 
 

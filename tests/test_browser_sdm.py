@@ -1,4 +1,5 @@
 """The attribute configuration tab in a real browser: exclude a group, keep locked ones, save, sync."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The workflow admin (attribute tab, Synchronize, status page) and the sdm_* commands."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,9 @@ from tests.sdm_helpers import make_workflow, sync_workflow
 pytestmark = pytest.mark.django_db
 
 
-def test_the_attribute_tab_shows_groups_locks_and_option_creation_only_where_allowed(admin_client, fake_akeneo):
+def test_the_attribute_tab_shows_groups_locks_and_option_creation_only_where_allowed(
+    admin_client, fake_akeneo
+):
     workflow = make_workflow(fake_akeneo)
     sync_workflow(workflow)
 
@@ -36,7 +39,12 @@ def test_saving_the_tab_stores_the_choices_and_keeps_locked_attributes(admin_cli
     workflow = make_workflow(fake_akeneo)
     sync_workflow(workflow)
     everything = set(Attribute.objects.values_list("code", flat=True))
-    included = everything - {"keywords", "name", "sku", "size"}  # the browser never posts locked ones unchecked
+    included = everything - {
+        "keywords",
+        "name",
+        "sku",
+        "size",
+    }  # the browser never posts locked ones unchecked
 
     response = admin_client.post(
         reverse("admin:sdm_workflow_attributes", args=[workflow.pk]),
@@ -52,7 +60,9 @@ def test_saving_the_tab_stores_the_choices_and_keeps_locked_attributes(admin_cli
     assert not selections["name"].allow_option_creation  # not an option-bearing type
 
 
-def test_the_tab_handles_2000_attributes(admin_client, sandbox_catalog_factory, django_assert_max_num_queries):
+def test_the_tab_handles_2000_attributes(
+    admin_client, sandbox_catalog_factory, django_assert_max_num_queries
+):
     from connector.sandbox import FakeAkeneo
 
     catalog = sandbox_catalog_factory(products=5)
@@ -72,7 +82,9 @@ def test_the_tab_handles_2000_attributes(admin_client, sandbox_catalog_factory, 
     assert AttributeSelection.objects.get(workflow=workflow, attribute_code="extra_0007").included is False
 
 
-def test_synchronize_and_the_status_page_show_counts_and_changes(admin_client, fake_akeneo, django_capture_on_commit_callbacks):
+def test_synchronize_and_the_status_page_show_counts_and_changes(
+    admin_client, fake_akeneo, django_capture_on_commit_callbacks
+):
     workflow = make_workflow(fake_akeneo)
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(reverse("admin:sdm_workflow_sync", args=[workflow.pk]))
@@ -116,12 +128,26 @@ def test_workflow_admin_pages_render(admin_client, fake_akeneo):
 def test_the_commands_create_exclude_include_and_sync(fake_akeneo):
     make_workflow(fake_akeneo, name="seed")  # creates the 'sandbox' connection
     out = StringIO()
-    call_command("sdm_workflow", "--name", "w", "--connection", "sandbox", "--channels", "ecommerce", "--locales",
-                 "en_US,fr_FR", stdout=out)
+    call_command(
+        "sdm_workflow",
+        "--name",
+        "w",
+        "--connection",
+        "sandbox",
+        "--channels",
+        "ecommerce",
+        "--locales",
+        "en_US,fr_FR",
+        stdout=out,
+    )
     assert out.getvalue().startswith("Created workflow 'w' on 'sandbox'")
     call_command("sdm_workflow", "--name", "w", "--families", "shoes,clothing", stdout=out)
     workflow = Workflow.objects.get(name="w")
-    assert (workflow.channels, workflow.locales, workflow.families) == (["ecommerce"], ["en_US", "fr_FR"], ["shoes", "clothing"])
+    assert (workflow.channels, workflow.locales, workflow.families) == (
+        ["ecommerce"],
+        ["en_US", "fr_FR"],
+        ["shoes", "clothing"],
+    )
 
     sync_out = StringIO()
     call_command("sdm_sync", "--workflow", "w", "--json", stdout=sync_out)

@@ -1,4 +1,5 @@
 """The derived project configuration: naming rule, metrics, selects, groups, hierarchies, locks, steps."""
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def codes(workflow: Workflow, pim_code: str) -> list[str]:
     return list(
-        SdmAttribute.objects.filter(workflow=workflow, pim_attribute_code=pim_code).order_by("position").values_list(
-            "code", flat=True
-        )
+        SdmAttribute.objects.filter(workflow=workflow, pim_attribute_code=pim_code)
+        .order_by("position")
+        .values_list("code", flat=True)
     )
 
 
@@ -31,7 +32,10 @@ def test_the_naming_rule_covers_all_four_combinations_and_channel_locales(fake_a
     assert run.status == RunStatus.DONE, run.error
     assert codes(workflow, "sku") == ["sku"]  # neither scopable nor localizable
     assert codes(workflow, "name") == ["name-en_US", "name-fr_FR", "name-de_DE"]  # localizable
-    assert codes(workflow, "gift_wrappable") == ["gift_wrappable-ecommerce", "gift_wrappable-print"]  # scopable
+    assert codes(workflow, "gift_wrappable") == [
+        "gift_wrappable-ecommerce",
+        "gift_wrappable-print",
+    ]  # scopable
     assert codes(workflow, "description") == [  # both: only locales active on each channel
         "description-ecommerce-en_US",
         "description-ecommerce-fr_FR",
@@ -40,7 +44,11 @@ def test_the_naming_rule_covers_all_four_combinations_and_channel_locales(fake_a
         "description-print-de_DE",
     ]
     description = SdmAttribute.objects.get(workflow=workflow, code="description-print-de_DE")
-    assert (description.channel, description.locale, description.pim_type) == ("print", "de_DE", "pim_catalog_textarea")
+    assert (description.channel, description.locale, description.pim_type) == (
+        "print",
+        "de_DE",
+        "pim_catalog_textarea",
+    )
     assert description.labels["en_US"] == "Description (Print, de_DE)"
 
 
@@ -84,7 +92,9 @@ def test_groups_become_display_groups_and_families_and_categories_hierarchies(fa
     workflow = make_workflow(fake_akeneo)
     sync_workflow(workflow)
 
-    groups = list(DisplayGroup.objects.filter(workflow=workflow).order_by("position").values_list("code", flat=True))
+    groups = list(
+        DisplayGroup.objects.filter(workflow=workflow).order_by("position").values_list("code", flat=True)
+    )
     assert groups == [g for g in fake_akeneo.catalog.attribute_groups]
     hierarchies = {h.code: h for h in Hierarchy.objects.filter(workflow=workflow)}
     assert set(hierarchies) == {"families", "categories"}
@@ -94,14 +104,19 @@ def test_groups_become_display_groups_and_families_and_categories_hierarchies(fa
 
     Workflow.objects.filter(pk=workflow.pk).update(category_hierarchies=Workflow.CategoryHierarchies.PER_ROOT)
     sync_workflow(Workflow.objects.get(pk=workflow.pk))
-    assert set(Hierarchy.objects.filter(workflow=workflow).values_list("code", flat=True)) == {"families", "master"}
+    assert set(Hierarchy.objects.filter(workflow=workflow).values_list("code", flat=True)) == {
+        "families",
+        "master",
+    }
 
 
 def test_targeted_families_limit_the_attributes(fake_akeneo):
     workflow = make_workflow(fake_akeneo, families=["shoes"])
     sync_workflow(workflow)
 
-    pim_codes = set(SdmAttribute.objects.filter(workflow=workflow).values_list("pim_attribute_code", flat=True))
+    pim_codes = set(
+        SdmAttribute.objects.filter(workflow=workflow).values_list("pim_attribute_code", flat=True)
+    )
     assert pim_codes == set(fake_akeneo.catalog.families["shoes"]["attributes"])
     assert "screen_size" not in pim_codes
 
@@ -114,9 +129,14 @@ def test_excluding_a_group_excludes_its_members_except_locked_ones(fake_akeneo):
     sync_workflow(workflow)
 
     marketing = set(fake_akeneo.catalog.attribute_groups["marketing"]["attributes"])
-    assert kept == {"color": "Variant axis (clothing_color_size)", "size": "Variant axis (clothing_color_size)"}
+    assert kept == {
+        "color": "Variant axis (clothing_color_size)",
+        "size": "Variant axis (clothing_color_size)",
+    }
     assert changed == marketing - set(kept)
-    remaining = set(SdmAttribute.objects.filter(workflow=workflow).values_list("pim_attribute_code", flat=True))
+    remaining = set(
+        SdmAttribute.objects.filter(workflow=workflow).values_list("pim_attribute_code", flat=True)
+    )
     assert remaining & marketing == {"color", "size"}
     assert "name" not in remaining
 
@@ -139,7 +159,10 @@ def test_excluding_a_locked_attribute_is_refused_with_the_reason(fake_akeneo):
     assert locks["short_description"] == "AI source (step 'Enrich')"
     assert locks["material"] == "Dependency trigger (step 'Enrich')"
     for code, reason in [("sku", "Identifier"), ("material", "Dependency trigger (step 'Enrich')")]:
-        with pytest.raises(ValidationError, match=f"'{code}' cannot be excluded: {reason}".replace("(", r"\(").replace(")", r"\)")):
+        with pytest.raises(
+            ValidationError,
+            match=f"'{code}' cannot be excluded: {reason}".replace("(", r"\(").replace(")", r"\)"),
+        ):
             set_included(workflow, include=False, attributes=[code])
     assert not workflow.attribute_selections.filter(included=False).exists()
 

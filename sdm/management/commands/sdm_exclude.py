@@ -25,7 +25,9 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(describe_validation_error(exc)) from None
         verb = "Included" if self.include else "Excluded"
-        self.stdout.write(f"{verb} {len(changed)} attribute(s) in '{workflow}': {', '.join(sorted(changed)) or '-'}")
+        self.stdout.write(
+            f"{verb} {len(changed)} attribute(s) in '{workflow}': {', '.join(sorted(changed)) or '-'}"
+        )
         for code, reason in sorted(kept.items()):
             self.stdout.write(f"  kept included: {code} ({reason})")
         self.stdout.write("Run sdm_sync (or Synchronize in the admin) to apply it.")

@@ -47,7 +47,8 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(
-                f"Run #{run.pk} {run.get_status_display().lower()}: {counts.get('attributes', 0)} SDM attributes, "
+                f"Run #{run.pk} {run.get_status_display().lower()}: "
+                f"{counts.get('attributes', 0)} SDM attributes, "
                 f"display groups: {', '.join(result.get('display_groups', [])) or '-'}; "
                 f"hierarchies: {', '.join(result.get('hierarchies', [])) or '-'}"
             )

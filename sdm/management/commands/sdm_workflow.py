@@ -25,9 +25,12 @@ class Command(BaseCommand):
                 families=split_codes(options["families"]),
             )
         except ValidationError as exc:
-            raise CommandError(f"Workflow '{options['name']}' not saved: {describe_validation_error(exc)}") from None
+            raise CommandError(
+                f"Workflow '{options['name']}' not saved: {describe_validation_error(exc)}"
+            ) from None
         verb = "Created" if created else "Updated"
         targets = ", ".join(
-            f"{field}: {','.join(getattr(workflow, field)) or 'all'}" for field in ("channels", "locales", "families")
+            f"{field}: {','.join(getattr(workflow, field)) or 'all'}"
+            for field in ("channels", "locales", "families")
         )
         self.stdout.write(f"{verb} workflow '{workflow.name}' on '{workflow.connection}' ({targets})")
