@@ -16,7 +16,7 @@ from .checks import check_connection
 from .forms import AkeneoConnectionForm
 from .models import AkeneoConnection, Run, RunLogEntry
 from .run_views import log_entries, run_snapshot
-from .runs import RunAlreadyActive, kind_label, request_cancel, start_run
+from .runs import kind_label, queue_run_from_admin, request_cancel
 from .tasks import STRUCTURE_SYNC
 
 sensitive_secrets = method_decorator(sensitive_post_parameters("secret", "password"))
@@ -105,12 +105,7 @@ class AkeneoConnectionAdmin(admin.ModelAdmin):
         connection = self._connection_or_404(request, object_id)
         if not self._can(request, "sync"):
             raise PermissionDenied
-        try:
-            run = start_run(STRUCTURE_SYNC, connection, user=request.user)
-        except RunAlreadyActive as exc:
-            messages.warning(request, f"Not started: {exc}")
-        else:
-            messages.success(request, f"Synchronization queued (run #{run.pk}).")
+        queue_run_from_admin(request, STRUCTURE_SYNC, connection)
         return HttpResponseRedirect(
             reverse(f"{self.admin_site.name}:connector_akeneoconnection_sync_status", args=[connection.pk])
         )

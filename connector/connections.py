@@ -42,6 +42,14 @@ def save_connection(
     return connection, created
 
 
+def find_connection(name: str) -> AkeneoConnection:
+    connection = AkeneoConnection.objects.filter(name=name).first()
+    if connection is None:
+        known = ", ".join(AkeneoConnection.objects.values_list("name", flat=True)) or "none"
+        raise ValidationError(f"No connection named '{name}' (known: {known}).")
+    return connection
+
+
 def describe_validation_error(error: ValidationError) -> str:
     if hasattr(error, "message_dict"):
         return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error.message_dict.items())

@@ -103,6 +103,31 @@ def start_run(
     return run
 
 
+def start_scheduled_run(kind: str, target: models.Model | None) -> str:
+    """Entry point body of a cron schedule: runs inline in the worker that picked the schedule up."""
+    if target is None:
+        return "target gone"
+    try:
+        run = start_run(kind, target, trigger=RunTrigger.SCHEDULE, inline=True)
+    except RunAlreadyActive as exc:
+        logger.info("Scheduled %s of %s skipped: %s", kind, target, exc)
+        return "skipped"
+    return run.status
+
+
+def queue_run_from_admin(request, kind: str, target: models.Model) -> Run | None:
+    """What every admin run button does: queue it and say so, or say which run is already active."""
+    from django.contrib import messages
+
+    try:
+        run = start_run(kind, target, user=request.user)
+    except RunAlreadyActive as exc:
+        messages.warning(request, f"Not started: {exc}")
+        return None
+    messages.success(request, f"{kind_label(kind)} queued (run #{run.pk}).")
+    return run
+
+
 def _enqueue(run: Run) -> None:
     from django_q.tasks import async_task
 

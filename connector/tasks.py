@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from .akeneo import AkeneoError
-from .models import AkeneoConnection, RunTrigger
-from .runs import RunAlreadyActive, RunContext, RunFailed, start_run
+from .models import AkeneoConnection
+from .runs import RunContext, RunFailed, start_scheduled_run
 from .sync import mirror_counts, sync_structure
-
-logger = logging.getLogger(__name__)
 
 STRUCTURE_SYNC = "structure_sync"
 
@@ -31,13 +27,4 @@ def run_structure_sync(context: RunContext) -> None:
 
 
 def scheduled_structure_sync(connection_id: int) -> str:
-    """Entry point of the cron schedule: runs inline in the worker that picked the schedule up."""
-    connection = AkeneoConnection.objects.filter(pk=connection_id).first()
-    if connection is None:
-        return "connection gone"
-    try:
-        run = start_run(STRUCTURE_SYNC, connection, trigger=RunTrigger.SCHEDULE, inline=True)
-    except RunAlreadyActive as exc:
-        logger.info("Scheduled sync of %s skipped: %s", connection, exc)
-        return "skipped"
-    return run.status
+    return start_scheduled_run(STRUCTURE_SYNC, AkeneoConnection.objects.filter(pk=connection_id).first())

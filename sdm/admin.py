@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from connector.models import Run
 from connector.run_views import run_snapshot
-from connector.runs import RunAlreadyActive, start_run
+from connector.runs import queue_run_from_admin
 
 from .attribute_config import attribute_tab, save_selection
 from .models import DisplayGroup, Hierarchy, SdmAttribute, Workflow, WorkflowStep
@@ -160,12 +160,7 @@ class WorkflowAdmin(admin.ModelAdmin):
         workflow = self._workflow_or_404(request, object_id)
         if not request.user.has_perm("sdm.sync_workflow"):
             raise PermissionDenied
-        try:
-            run = start_run(WORKFLOW_SYNC, workflow, user=request.user)
-        except RunAlreadyActive as exc:
-            messages.warning(request, f"Not started: {exc}")
-        else:
-            messages.success(request, f"Synchronization queued (run #{run.pk}).")
+        queue_run_from_admin(request, WORKFLOW_SYNC, workflow)
         return HttpResponseRedirect(self._url("sdm_workflow_sync_status", workflow))
 
     def sync_status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

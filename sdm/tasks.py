@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
-from connector.models import RunStatus, RunTrigger
-from connector.runs import RunAlreadyActive, RunContext, RunFailed, start_run
+from connector.models import RunStatus
+from connector.runs import RunAlreadyActive, RunContext, RunFailed, start_run, start_scheduled_run
 from connector.tasks import STRUCTURE_SYNC
 
 from .models import Workflow
 from .sync import rebuild_project_configuration
-
-logger = logging.getLogger(__name__)
 
 WORKFLOW_SYNC = "sdm_workflow_sync"
 
@@ -62,12 +58,4 @@ def run_workflow_sync(context: RunContext) -> None:
 
 
 def scheduled_workflow_sync(workflow_id: int) -> str:
-    workflow = Workflow.objects.filter(pk=workflow_id, active=True).first()
-    if workflow is None:
-        return "inactive or gone"
-    try:
-        run = start_run(WORKFLOW_SYNC, workflow, trigger=RunTrigger.SCHEDULE, inline=True)
-    except RunAlreadyActive as exc:
-        logger.info("Scheduled sync of workflow %s skipped: %s", workflow, exc)
-        return "skipped"
-    return run.status
+    return start_scheduled_run(WORKFLOW_SYNC, Workflow.objects.filter(pk=workflow_id, active=True).first())

@@ -85,7 +85,7 @@ def test_synchronize_queues_a_run_and_redirects_to_the_status_page(
     status_url = reverse("admin:connector_akeneoconnection_sync_status", args=[connection.pk])
     assert response.redirect_chain[-1][0] == status_url
     run = Run.objects.get()
-    assert f"Synchronization queued (run #{run.pk})." in response.content.decode()
+    assert f"PIM structure sync queued (run #{run.pk})." in response.content.decode()
     assert run.status == RunStatus.DONE  # after commit, django-q (sync mode) really ran the task
     assert run.requested_by.username == "admin"
     html = admin_client.get(status_url).content.decode()

@@ -1,9 +1,10 @@
 import json
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from connector.checks import check_connection
-from connector.models import AkeneoConnection
+from connector.connections import describe_validation_error, find_connection
 
 
 class Command(BaseCommand):
@@ -15,10 +16,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         name = options["connection"]
-        connection = AkeneoConnection.objects.filter(name=name).first()
-        if connection is None:
-            known = ", ".join(AkeneoConnection.objects.values_list("name", flat=True)) or "none"
-            raise CommandError(f"No connection named '{name}' (known: {known}).")
+        try:
+            connection = find_connection(name)
+        except ValidationError as exc:
+            raise CommandError(describe_validation_error(exc)) from None
         report = check_connection(connection, interactive=False)
         if options["json"]:
             self.stdout.write(

@@ -1,7 +1,9 @@
 import json
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from connector.connections import describe_validation_error, find_connection
 from connector.models import AkeneoConnection, Run, RunStatus, RunTrigger
 from connector.runs import RunAlreadyActive, start_run
 from connector.sync import mirror_counts
@@ -20,10 +22,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         name = options["connection"]
-        connection = AkeneoConnection.objects.filter(name=name).first()
-        if connection is None:
-            known = ", ".join(AkeneoConnection.objects.values_list("name", flat=True)) or "none"
-            raise CommandError(f"No connection named '{name}' (known: {known}).")
+        try:
+            connection = find_connection(name)
+        except ValidationError as exc:
+            raise CommandError(describe_validation_error(exc)) from None
         try:
             run = start_run(
                 STRUCTURE_SYNC, connection, trigger=RunTrigger.COMMAND, inline=not options["run_async"]
