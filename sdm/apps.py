@@ -11,6 +11,7 @@ class SdmConfig(AppConfig):
         from . import signals, tasks  # noqa: F401 - signals connects receivers
 
         runs.register_kind(tasks.WORKFLOW_SYNC, "SDM workflow sync", tasks.run_workflow_sync)
+        runs.register_kind(tasks.JOB_PUSH, "Supplier job push", tasks.run_job_push)
         roles.add_role_permissions(
             roles.BUSINESS_CONSULTANT, ["sdm.*_workflow", "sdm.*_workflowstep", "sdm.view_*"]
         )

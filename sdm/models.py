@@ -200,3 +200,75 @@ class Hierarchy(DerivedModel):
     class Meta(DerivedModel.Meta):
         constraints = [models.UniqueConstraint(fields=["workflow", "code"], name="sdm_hierarchy_unique_code")]
         verbose_name_plural = "hierarchies"
+
+
+class SupplierJob(models.Model):
+    """A supplier file onboarded into a workflow: rows, column mapping, value mapping, push."""
+
+    class Status(models.TextChoices):
+        IMPORTED = "imported", "Imported"
+        PUSHED = "pushed", "Pushed"
+        PARTIAL = "partial", "Pushed with failures"
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="jobs")
+    name = models.CharField(max_length=200)
+    source_filename = models.CharField(max_length=255)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IMPORTED)
+    row_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("finalize_supplierjob", "Can finalize a supplier job (push to the PIM)")]
+
+    def __str__(self) -> str:
+        return f"Job #{self.pk} {self.name}"
+
+
+class JobColumn(models.Model):
+    class Role(models.TextChoices):
+        ATTRIBUTE = "attribute", "SDM attribute"
+        FAMILY = "family", "Family"
+        CATEGORIES = "categories", "Categories"
+        PARENT = "parent", "Parent (product model code)"
+        IGNORED = "ignored", "Ignored"
+
+    job = models.ForeignKey(SupplierJob, on_delete=models.CASCADE, related_name="columns")
+    position = models.PositiveIntegerField()
+    header = models.CharField(max_length=255)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.IGNORED)
+    sdm_attribute = models.CharField("SDM attribute", max_length=400, blank=True)
+    auto_mapped = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="sdm_jobcolumn_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.header
+
+
+class JobRow(models.Model):
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Not pushed yet"
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    job = models.ForeignKey(SupplierJob, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField(help_text="Line in the supplier file (1 = first data row).")
+    values = models.JSONField(default=list, help_text="Raw cell values, in column order.")
+    identifier = models.CharField(max_length=255, blank=True, db_index=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING, db_index=True)
+    message = models.TextField(blank=True)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "line"]
+        constraints = [models.UniqueConstraint(fields=["job", "line"], name="sdm_jobrow_unique_line")]
+
+    def __str__(self) -> str:
+        return f"line {self.line} ({self.identifier or 'no identifier'})"

@@ -10,6 +10,7 @@ from .models import Workflow
 from .sync import rebuild_project_configuration
 
 WORKFLOW_SYNC = "sdm_workflow_sync"
+JOB_PUSH = "sdm_job_push"
 
 
 def run_workflow_sync(context: RunContext) -> None:
@@ -59,3 +60,25 @@ def run_workflow_sync(context: RunContext) -> None:
 
 def scheduled_workflow_sync(workflow_id: int) -> str:
     return start_scheduled_run(WORKFLOW_SYNC, Workflow.objects.filter(pk=workflow_id, active=True).first())
+
+
+def run_job_push(context: RunContext) -> None:
+    from connector.akeneo import AkeneoError
+
+    from .models import SupplierJob
+    from .push import push_job
+
+    job: SupplierJob = context.target
+    context.info(f"Pushing {job} to {job.workflow.connection.base_url}.")
+    try:
+        with job.workflow.connection.client() as client:
+            summary = push_job(job, client, context)
+    except AkeneoError as exc:
+        raise RunFailed(f"The push stopped; rerun it to resume where it stopped: {exc.message}") from None
+    status = SupplierJob.Status.PARTIAL if summary.failed else SupplierJob.Status.PUSHED
+    SupplierJob.objects.filter(pk=job.pk).update(status=status)
+    context.set_result(vars(summary))
+    context.info(
+        f"Pushed: {summary.created} created, {summary.updated} updated, {summary.skipped} skipped, "
+        f"{summary.failed} failed."
+    )

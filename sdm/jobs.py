@@ -1,0 +1,111 @@
+"""Supplier jobs: import a file into rows and map its columns to the workflow's SDM attributes."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from django.db import transaction
+
+from .models import JobColumn, JobRow, SdmAttribute, SupplierJob, Workflow
+from .supplier_files import open_supplier_file
+
+ROW_BATCH = 1000
+SPECIAL_HEADERS = {
+    "family": JobColumn.Role.FAMILY,
+    "categories": JobColumn.Role.CATEGORIES,
+    "parent": JobColumn.Role.PARENT,
+}
+
+
+def normalize(text: str) -> str:
+    """Case- and accent-insensitive form used to match headers and values."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().replace("_", " ").replace("-", " ").split())
+
+
+def _attribute_index(workflow: Workflow) -> dict[str, str]:
+    """Normalized code or label → SDM attribute code (codes win over labels)."""
+    index: dict[str, str] = {}
+    by_label: dict[str, str] = {}
+    for code, labels in SdmAttribute.objects.filter(workflow=workflow).values_list("code", "labels"):
+        index[normalize(code)] = code
+        for label in (labels or {}).values():
+            by_label.setdefault(normalize(label), code)
+    return {**by_label, **index}
+
+
+def auto_map(workflow: Workflow, headers: list[str]) -> list[JobColumn]:
+    index = _attribute_index(workflow)
+    columns = []
+    for position, header in enumerate(headers):
+        key = normalize(header)
+        if key in SPECIAL_HEADERS:
+            columns.append(
+                JobColumn(position=position, header=header, role=SPECIAL_HEADERS[key], auto_mapped=True)
+            )
+        elif key in index:
+            columns.append(
+                JobColumn(
+                    position=position,
+                    header=header,
+                    role=JobColumn.Role.ATTRIBUTE,
+                    sdm_attribute=index[key],
+                    auto_mapped=True,
+                )
+            )
+        else:
+            columns.append(JobColumn(position=position, header=header, role=JobColumn.Role.IGNORED))
+    return columns
+
+
+def identifier_position(workflow: Workflow, columns: list[JobColumn]) -> int | None:
+    identifiers = set(
+        SdmAttribute.objects.filter(workflow=workflow, pim_type="pim_catalog_identifier").values_list(
+            "code", flat=True
+        )
+    )
+    return next((c.position for c in columns if c.sdm_attribute in identifiers), None)
+
+
+def import_supplier_file(workflow: Workflow, path: Path | str, name: str | None = None) -> SupplierJob:
+    """Create a job from a supplier file, streaming its rows into the database in batches."""
+    supplier_file = open_supplier_file(path)
+    with transaction.atomic():
+        job = SupplierJob.objects.create(
+            workflow=workflow, name=name or Path(path).name, source_filename=Path(path).name
+        )
+        columns = auto_map(workflow, supplier_file.headers)
+        for column in columns:
+            column.job = job
+        JobColumn.objects.bulk_create(columns)
+        id_position = identifier_position(workflow, columns)
+        batch: list[JobRow] = []
+        count = 0
+        for count, cells in enumerate(supplier_file.rows, start=1):
+            cells = [cell.strip() for cell in cells[: len(columns)]] + [""] * (len(columns) - len(cells))
+            identifier = cells[id_position] if id_position is not None else ""
+            batch.append(JobRow(job=job, line=count, values=cells, identifier=identifier[:255]))
+            if len(batch) >= ROW_BATCH:
+                JobRow.objects.bulk_create(batch)
+                batch = []
+        JobRow.objects.bulk_create(batch)
+        SupplierJob.objects.filter(pk=job.pk).update(row_count=count)
+    job.refresh_from_db()
+    return job
+
+
+def mapping_summary(job: SupplierJob) -> dict:
+    columns = list(job.columns.all())
+    return {
+        "job": job.pk,
+        "rows": job.row_count,
+        "columns": len(columns),
+        "mapped": [
+            {"header": c.header, "role": c.role, "sdm_attribute": c.sdm_attribute or None}
+            for c in columns
+            if c.role != JobColumn.Role.IGNORED
+        ],
+        "unmapped": [c.header for c in columns if c.role == JobColumn.Role.IGNORED],
+    }

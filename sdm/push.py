@@ -1,0 +1,264 @@
+"""Finalize → push: supplier rows become PIM products, 100 per batch request.
+
+Rules: new products are created with every recognised attribute; non-empty values override the
+PIM's; empty cells are never sent (they never erase a PIM value); columns whose SDM attribute the
+last sync does not know are never sent. Each row records the PIM's own answer. Rows already
+created or updated are not pushed again, so a rerun after a crash resumes without duplicates
+(batch PATCH is an upsert keyed by identifier).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from connector.akeneo import AkeneoClient
+from connector.models import Attribute, Channel
+
+from .jobs import normalize
+from .models import JobColumn, JobRow, SdmAttribute, SupplierJob
+
+BATCH = 100
+TRUE_WORDS = {"1", "true", "yes", "y", "x", "oui", "ja", "si", "vrai", "wahr"}
+FALSE_WORDS = {"0", "false", "no", "n", "non", "nein", "faux", "falsch"}
+LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
+MEDIA_TYPES = {"pim_catalog_image", "pim_catalog_file", "pim_catalog_asset_collection"}
+
+
+class CellError(ValueError):
+    """A cell cannot be turned into a PIM value; the message names the column and the reason."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one mapped column goes in the PIM."""
+
+    header: str
+    sdm: SdmAttribute
+    decimals_allowed: bool | None
+    default_unit: str
+
+
+class ProductBuilder:
+    def __init__(self, job: SupplierJob):
+        workflow = job.workflow
+        self.columns = list(job.columns.all())
+        derived = {a.code: a for a in SdmAttribute.objects.filter(workflow=workflow)}
+        mirror = {
+            a.code: a
+            for a in Attribute.objects.live().filter(
+                connection=workflow.connection, code__in={a.pim_attribute_code for a in derived.values()}
+            )
+        }
+        self.targets: dict[int, Target] = {}
+        self.ignored_unknown: list[str] = []
+        for column in self.columns:
+            if column.role != JobColumn.Role.ATTRIBUTE:
+                continue
+            sdm = derived.get(column.sdm_attribute)
+            if sdm is None:
+                # Not in the configuration of the last sync: never sent.
+                self.ignored_unknown.append(column.header)
+                continue
+            pim = mirror.get(sdm.pim_attribute_code)
+            self.targets[column.position] = Target(
+                column.header,
+                sdm,
+                pim.decimals_allowed if pim else None,
+                pim.default_metric_unit if pim else "",
+            )
+        self.identifier_position = next(
+            (p for p, t in self.targets.items() if t.sdm.pim_type == "pim_catalog_identifier"), None
+        )
+        currencies = []
+        for channel in Channel.objects.live().filter(
+            connection=workflow.connection, code__in=workflow.channels or []
+        ):
+            currencies += [c for c in channel.currencies if c not in currencies]
+        self.default_currency = currencies[0] if currencies else "EUR"
+
+    def role_cell(self, cells: list[str], role: str) -> str:
+        column = next((c for c in self.columns if c.role == role), None)
+        return cells[column.position].strip() if column and column.position < len(cells) else ""
+
+    def build(self, cells: list[str]) -> dict[str, Any]:
+        """The product payload for one row (raises ``CellError``)."""
+        if self.identifier_position is None:
+            raise CellError("No column is mapped to the identifier attribute.")
+        identifier = cells[self.identifier_position].strip()
+        if not identifier:
+            raise CellError("The identifier cell is empty.")
+        payload: dict[str, Any] = {"identifier": identifier, "values": {}}
+        if family := self.role_cell(cells, JobColumn.Role.FAMILY):
+            payload["family"] = family
+        if categories := self.role_cell(cells, JobColumn.Role.CATEGORIES):
+            payload["categories"] = [c for c in LIST_SPLIT.split(categories) if c]
+        if parent := self.role_cell(cells, JobColumn.Role.PARENT):
+            payload["parent"] = parent
+        units: dict[tuple[str, str, str], str] = {}
+        for position, target in self.targets.items():
+            raw = cells[position].strip() if position < len(cells) else ""
+            if raw and target.sdm.kind == SdmAttribute.Kind.UNIT:
+                units[(target.sdm.pim_attribute_code, target.sdm.channel, target.sdm.locale)] = raw
+        for position, target in self.targets.items():
+            sdm = target.sdm
+            raw = cells[position].strip() if position < len(cells) else ""
+            if not raw or sdm.kind == SdmAttribute.Kind.UNIT or sdm.pim_type == "pim_catalog_identifier":
+                continue  # empty cells are never sent: they must not erase a PIM value
+            if sdm.pim_type in MEDIA_TYPES:
+                continue  # media go through the media endpoints, not the product values
+            unit = units.get((sdm.pim_attribute_code, sdm.channel, sdm.locale))
+            data = self.convert(target, raw, unit)
+            payload["values"].setdefault(sdm.pim_attribute_code, []).append(
+                {"locale": sdm.locale or None, "scope": sdm.channel or None, "data": data}
+            )
+        return payload
+
+    def convert(self, target: Target, raw: str, unit: str | None) -> Any:
+        kind = target.sdm.pim_type
+        where = f"Column '{target.header}'"
+        if kind in ("pim_catalog_text", "pim_catalog_textarea"):
+            return raw
+        if kind == "pim_catalog_number":
+            return _number(raw, target.decimals_allowed, where)
+        if kind == "pim_catalog_metric":
+            amount = _number(raw, True, where)
+            chosen = _allowed_code(unit, target.sdm.allowed_values) if unit else target.default_unit
+            if not chosen:
+                raise CellError(f"{where}: unknown unit '{unit}'.")
+            return {"amount": amount, "unit": chosen}
+        if kind == "pim_catalog_price_collection":
+            return _prices(raw, self.default_currency, where)
+        if kind == "pim_catalog_boolean":
+            word = normalize(raw)
+            if word in TRUE_WORDS:
+                return True
+            if word in FALSE_WORDS:
+                return False
+            raise CellError(f"{where}: '{raw}' is not a yes/no value.")
+        if kind == "pim_catalog_date":
+            return _date(raw, where)
+        if kind in ("pim_catalog_simpleselect", "akeneo_reference_entity"):
+            return _option(raw, target, where)
+        if kind in ("pim_catalog_multiselect", "akeneo_reference_entity_collection"):
+            return [_option(part, target, where) for part in LIST_SPLIT.split(raw) if part]
+        return raw
+
+
+def _number(raw: str, decimals_allowed: bool | None, where: str) -> Any:
+    text = raw.replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise CellError(f"{where}: '{raw}' is not a number.") from None
+    if decimals_allowed is False:
+        if value != value.to_integral_value():
+            raise CellError(f"{where}: '{raw}' must be a whole number.")
+        return int(value)
+    return str(value)
+
+
+def _prices(raw: str, default_currency: str, where: str) -> list[dict[str, str]]:
+    prices = []
+    for part in LIST_SPLIT.split(raw):
+        if not part:
+            continue
+        match = re.fullmatch(r"([A-Za-z]{3})?\s*([-0-9.,\s]+?)\s*([A-Za-z]{3})?", part)
+        if not match:
+            raise CellError(f"{where}: '{part}' is not a price like '12.50 EUR'.")
+        currency = (match.group(1) or match.group(3) or default_currency).upper()
+        prices.append({"amount": _number(match.group(2), True, where), "currency": currency})
+    return prices
+
+
+def _date(raw: str, where: str) -> str:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.strptime(raw[:19], pattern).strftime("%Y-%m-%dT00:00:00+00:00")
+        except ValueError:
+            continue
+    raise CellError(f"{where}: '{raw}' is not a date (YYYY-MM-DD or DD/MM/YYYY).")
+
+
+def _allowed_code(raw: str, allowed: list[dict]) -> str | None:
+    wanted = normalize(raw)
+    for value in allowed:
+        if normalize(value["code"]) == wanted:
+            return value["code"]
+    for value in allowed:
+        if any(normalize(label) == wanted for label in (value.get("labels") or {}).values()):
+            return value["code"]
+    return None
+
+
+def _option(raw: str, target: Target, where: str) -> str:
+    code = _allowed_code(raw, target.sdm.allowed_values)
+    if code is None:
+        raise CellError(
+            f"{where}: '{raw}' is not an option of {target.sdm.pim_attribute_code} (map it first)."
+        )
+    return code
+
+
+@dataclass
+class PushSummary:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+def push_job(job: SupplierJob, client: AkeneoClient, progress) -> PushSummary:
+    """Push every row not yet created or updated. ``progress`` is a ``RunContext``-like object."""
+    builder = ProductBuilder(job)
+    if builder.ignored_unknown:
+        progress.warning("Not sent (unknown at the last sync): " + ", ".join(builder.ignored_unknown))
+    todo = job.rows.exclude(outcome__in=[JobRow.Outcome.CREATED, JobRow.Outcome.UPDATED]).order_by("line")
+    progress.set_total(todo.count())
+    summary = PushSummary()
+    batch: list[tuple[JobRow, dict]] = []
+    for row in todo.iterator(chunk_size=BATCH):
+        try:
+            batch.append((row, builder.build(row.values)))
+        except CellError as exc:
+            _record(progress, summary, [(row, JobRow.Outcome.FAILED, str(exc))])
+            continue
+        if len(batch) == BATCH:
+            _push_batch(client, batch, progress, summary)
+            batch = []
+    if batch:
+        _push_batch(client, batch, progress, summary)
+    return summary
+
+
+def _push_batch(
+    client: AkeneoClient, batch: list[tuple[JobRow, dict]], progress, summary: PushSummary
+) -> None:
+    results = list(client.patch_batch("products", [payload for _, payload in batch]))
+    outcomes = []
+    for (row, _), result in zip(batch, results, strict=True):
+        if result.status_code == 201:
+            outcomes.append((row, JobRow.Outcome.CREATED, ""))
+        elif result.ok:
+            outcomes.append((row, JobRow.Outcome.UPDATED, ""))
+        else:
+            outcomes.append((row, JobRow.Outcome.FAILED, f"HTTP {result.status_code}: {result.describe()}"))
+    _record(progress, summary, outcomes)
+    progress.checkpoint()
+
+
+def _record(progress, summary: PushSummary, outcomes: list[tuple[JobRow, str, str]]) -> None:
+    now = timezone.now()
+    for row, outcome, message in outcomes:
+        row.outcome, row.message, row.pushed_at = outcome, message[:5000], now
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+        progress.count(outcome)
+    with transaction.atomic():
+        JobRow.objects.bulk_update([row for row, _, _ in outcomes], ["outcome", "message", "pushed_at"])
+    progress.advance(len(outcomes))
