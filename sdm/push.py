@@ -28,6 +28,7 @@ BATCH = 100
 TRUE_WORDS = {"1", "true", "yes", "y", "x", "oui", "ja", "si", "vrai", "wahr"}
 FALSE_WORDS = {"0", "false", "no", "n", "non", "nein", "faux", "falsch"}
 LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
+PRICE_SPLIT = re.compile(r"\s*[;|]\s*")  # a comma may be the decimal separator in a price
 MEDIA_TYPES = {"pim_catalog_image", "pim_catalog_file", "pim_catalog_asset_collection"}
 
 
@@ -105,7 +106,10 @@ class ProductBuilder:
         for position, target in self.targets.items():
             raw = cells[position].strip() if position < len(cells) else ""
             if raw and target.sdm.kind == SdmAttribute.Kind.UNIT:
-                units[(target.sdm.pim_attribute_code, target.sdm.channel, target.sdm.locale)] = raw
+                code = _allowed_code(raw, target.sdm.allowed_values)
+                if code is None:
+                    raise CellError(f"Column '{target.header}': unknown unit '{raw}'.")
+                units[(target.sdm.pim_attribute_code, target.sdm.channel, target.sdm.locale)] = code
         for position, target in self.targets.items():
             sdm = target.sdm
             raw = cells[position].strip() if position < len(cells) else ""
@@ -128,11 +132,7 @@ class ProductBuilder:
         if kind == "pim_catalog_number":
             return _number(raw, target.decimals_allowed, where)
         if kind == "pim_catalog_metric":
-            amount = _number(raw, True, where)
-            chosen = _allowed_code(unit, target.sdm.allowed_values) if unit else target.default_unit
-            if not chosen:
-                raise CellError(f"{where}: unknown unit '{unit}'.")
-            return {"amount": amount, "unit": chosen}
+            return {"amount": _number(raw, True, where), "unit": unit or target.default_unit}
         if kind == "pim_catalog_price_collection":
             return _prices(raw, self.default_currency, where)
         if kind == "pim_catalog_boolean":
@@ -166,7 +166,7 @@ def _number(raw: str, decimals_allowed: bool | None, where: str) -> Any:
 
 def _prices(raw: str, default_currency: str, where: str) -> list[dict[str, str]]:
     prices = []
-    for part in LIST_SPLIT.split(raw):
+    for part in PRICE_SPLIT.split(raw):
         if not part:
             continue
         match = re.fullmatch(r"([A-Za-z]{3})?\s*([-0-9.,\s]+?)\s*([A-Za-z]{3})?", part)

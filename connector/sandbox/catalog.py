@@ -53,6 +53,13 @@ class Catalog:
     asset_media: dict[str, dict] = field(default_factory=dict)
     indexes: dict[str, tuple] = field(default_factory=dict, repr=False)  # sorted product keys, see filters
 
+    def product_by_identifier(self, identifier: str) -> dict | None:
+        index = self.indexes.get("by_identifier")
+        if index is None or index[0] != len(self.products):
+            mapping = {p["identifier"]: p for p in self.products.values() if p.get("identifier")}
+            index = self.indexes["by_identifier"] = (len(self.products), mapping)
+        return index[1].get(identifier)
+
     def attribute_type(self, code: str) -> str | None:
         attribute = self.attributes.get(code)
         return attribute["type"] if attribute else None

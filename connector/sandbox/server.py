@@ -577,7 +577,7 @@ def _upsert_product(
         if product_uuid and product_uuid in catalog.products:
             existing = catalog.products[product_uuid]
         elif identifier:
-            existing = next((p for p in catalog.products.values() if p["identifier"] == identifier), None)
+            existing = catalog.product_by_identifier(identifier)
         if existing is None:
             product_uuid = product_uuid or str(uuid.uuid4())
             product = {
@@ -602,6 +602,10 @@ def _upsert_product(
         _apply_common(product, body)
         if identifier:
             product["identifier"] = identifier
+            index = catalog.indexes.get("by_identifier")
+            if index is not None:
+                index[1][identifier] = product
+                catalog.indexes["by_identifier"] = (len(catalog.products), index[1])
             product["values"]["sku"] = [{"locale": None, "scope": None, "data": identifier}]
         return status
 
@@ -734,7 +738,7 @@ def _upload_media(fake: FakeAkeneo, request: Request) -> Reply:
 def _find_product(catalog: Catalog, product_uuid: str | None, identifier: str | None) -> dict | None:
     if product_uuid:
         return catalog.products.get(product_uuid)
-    return next((p for p in catalog.products.values() if p["identifier"] == identifier), None)
+    return catalog.product_by_identifier(identifier) if identifier else None
 
 
 def _media_info(request: Request, media: dict, download_path: str) -> dict:
