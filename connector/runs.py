@@ -166,6 +166,18 @@ def _short_traceback() -> str:
     return "".join(traceback.format_exc(limit=8))[-4000:]
 
 
+def abandon_run(run: Run, reason: str) -> bool:
+    """Close a run whose worker died (killed, crashed host): it failed, and the target is free again.
+
+    Handlers that resume (pushes, exports) pick up where it stopped on the next run.
+    """
+    return bool(
+        Run.objects.filter(pk=run.pk, status__in=[RunStatus.QUEUED, RunStatus.IN_PROGRESS]).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=reason[:5000]
+        )
+    )
+
+
 def request_cancel(run: Run) -> bool:
     """Ask an active run to stop: a queued one ends at once, a running one at its next flush."""
     if Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(

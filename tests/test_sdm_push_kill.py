@@ -1,0 +1,80 @@
+"""A push worker killed mid-push (a real process, SIGKILL) and resumed: every product exactly once."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from connector.models import Run, RunStatus
+from connector.runs import abandon_run, start_run
+from sdm.jobs import import_supplier_file
+from sdm.models import JobRow
+from sdm.tasks import JOB_PUSH
+from tests.sdm_helpers import make_workflow, sync_workflow
+from tests.test_sync_concurrency import database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL: a second process shares the DB"
+    ),
+]
+
+
+def test_a_killed_push_resumes_and_every_product_exists_exactly_once(fake_akeneo, tmp_path, monkeypatch):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    workflow = make_workflow(fake_akeneo)
+    assert sync_workflow(workflow).status == RunStatus.DONE
+    path = tmp_path / "supplier.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sku", "family", "name-en_US"])
+        writer.writerows([f"KILL-{n:04d}", "accessories", f"Bag {n}"] for n in range(500))
+    job = import_supplier_file(workflow, path)
+    run = start_run(JOB_PUSH, job)  # queued; the worker below executes it
+    # Each batch takes a moment in the PIM, so the kill lands between batches of a live push.
+    fake_akeneo.faults.delay(0.5, path_prefix="/api/rest/v1/products")
+
+    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "config.test_settings"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.race", "work", str(run.pk)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while job.rows.exclude(outcome=JobRow.Outcome.PENDING).count() < 100:
+        assert worker.poll() is None, "the worker finished before it could be killed"
+        assert time.monotonic() < deadline, "the worker made no progress"
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=30)
+    assert json.loads(worker.stdout.readline() or "{}").get("ready")
+
+    killed = Run.objects.get(pk=run.pk)
+    assert killed.status == RunStatus.IN_PROGRESS  # nobody told the database: the worker just vanished
+    pushed_before = job.rows.exclude(outcome=JobRow.Outcome.PENDING).count()
+    assert 100 <= pushed_before < 500
+    assert abandon_run(killed, "Worker killed (SIGKILL).")
+    fake_akeneo.faults.clear()
+
+    resumed = start_run(JOB_PUSH, job, inline=True)
+
+    assert resumed.status == RunStatus.DONE
+    assert resumed.counters.get("created", 0) + resumed.counters.get("updated", 0) == 500 - pushed_before
+    assert job.rows.filter(outcome__in=[JobRow.Outcome.CREATED, JobRow.Outcome.UPDATED]).count() == 500
+    identifiers = [
+        p["identifier"] for p in fake_akeneo.catalog.products.values() if p["identifier"].startswith("KILL-")
+    ]
+    assert sorted(identifiers) == [f"KILL-{n:04d}" for n in range(500)]  # each exactly once
