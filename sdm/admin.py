@@ -4,11 +4,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from connector.models import Run
@@ -16,8 +17,17 @@ from connector.run_views import run_snapshot
 from connector.runs import queue_run_from_admin
 
 from .attribute_config import attribute_tab, save_selection
-from .models import DisplayGroup, Hierarchy, SdmAttribute, Workflow, WorkflowStep
-from .tasks import WORKFLOW_SYNC
+from .models import (
+    DisplayGroup,
+    Hierarchy,
+    JobColumn,
+    JobRow,
+    SdmAttribute,
+    SupplierJob,
+    Workflow,
+    WorkflowStep,
+)
+from .tasks import JOB_PUSH, WORKFLOW_SYNC
 
 STEP_KEYS = {"attributes", "required", "ai_sources", "dependencies"}
 
@@ -262,3 +272,111 @@ class HierarchyAdmin(DerivedAdmin):
     @admin.display(description="nodes")
     def node_count(self, obj) -> int:
         return len(obj.nodes)
+
+
+class JobColumnInline(admin.TabularInline):
+    model = JobColumn
+    extra = 0
+    fields = ("position", "header", "role", "sdm_attribute", "auto_mapped")
+    readonly_fields = ("position", "header", "auto_mapped")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SupplierJob)
+class SupplierJobAdmin(admin.ModelAdmin):
+    inlines = [JobColumnInline]
+    change_form_template = "admin/sdm/supplierjob/change_form.html"
+    list_display = ("id", "name", "workflow", "status", "row_count", "created_at")
+    list_filter = ("workflow", "status")
+    list_select_related = ("workflow",)
+    search_fields = ("name", "source_filename")
+    readonly_fields = ("workflow", "source_filename", "status", "row_count", "created_at", "outcomes")
+    fields = ("name", "workflow", "source_filename", "status", "row_count", "outcomes", "created_at")
+
+    def has_add_permission(self, request):
+        return False  # jobs are created by importing a file (sdm_job_import)
+
+    @admin.display(description="rows by outcome")
+    def outcomes(self, job: SupplierJob) -> str:
+        counts = dict(
+            job.rows.values_list("outcome").annotate(n=models.Count("pk")).values_list("outcome", "n")
+        )
+        url = reverse("admin:sdm_jobrow_changelist") + f"?job__id__exact={job.pk}"
+        parts = [
+            format_html(
+                '<a href="{}&outcome__exact={}">{} {}</a>', url, key, counts.get(key, 0), label.lower()
+            )
+            for key, label in JobRow.Outcome.choices
+        ]
+        return format_html_join(" · ", "{}", ((part,) for part in parts))
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/finalize/", wrap(self.finalize_view), name="sdm_supplierjob_finalize"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_finalize": request.user.has_perm("sdm.finalize_supplierjob"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def finalize_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        job = self.get_object(request, unquote(object_id))
+        if job is None:
+            raise Http404("No such job.")
+        if not request.user.has_perm("sdm.finalize_supplierjob"):
+            raise PermissionDenied
+        pending = job.rows.exclude(outcome__in=[JobRow.Outcome.CREATED, JobRow.Outcome.UPDATED]).count()
+        if request.method == "POST":
+            run = queue_run_from_admin(request, JOB_PUSH, job)
+            target = run or Run.objects.for_target(job, JOB_PUSH).active().first()
+            if target:
+                return HttpResponseRedirect(
+                    reverse(f"{self.admin_site.name}:connector_run_change", args=[target.pk])
+                )
+            return HttpResponseRedirect(
+                reverse(f"{self.admin_site.name}:sdm_supplierjob_change", args=[job.pk])
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": job,
+            "job": job,
+            "pending": pending,
+            "title": f"Finalize {job}",
+        }
+        return TemplateResponse(request, "admin/sdm/supplierjob/finalize.html", context)
+
+
+@admin.register(JobRow)
+class JobRowAdmin(admin.ModelAdmin):
+    list_display = ("line", "identifier", "outcome", "message", "pushed_at", "job")
+    list_filter = ("outcome", "job")
+    search_fields = ("identifier", "message")
+    list_select_related = ("job",)
+    readonly_fields = ("job", "line", "identifier", "values", "outcome", "message", "pushed_at")
+    actions = ["retry_failed"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Retry the selected failed rows (push them again)", permissions=["finalize"])
+    def retry_failed(self, request, queryset):
+        jobs = {row.job for row in queryset.filter(outcome=JobRow.Outcome.FAILED).select_related("job")}
+        for job in jobs:
+            queue_run_from_admin(request, JOB_PUSH, job)
+        if not jobs:
+            self.message_user(request, "None of the selected rows failed.", level=messages.WARNING)
+
+    def has_finalize_permission(self, request) -> bool:
+        return request.user.has_perm("sdm.finalize_supplierjob")

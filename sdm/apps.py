@@ -13,7 +13,8 @@ class SdmConfig(AppConfig):
         runs.register_kind(tasks.WORKFLOW_SYNC, "SDM workflow sync", tasks.run_workflow_sync)
         runs.register_kind(tasks.JOB_PUSH, "Supplier job push", tasks.run_job_push)
         roles.add_role_permissions(
-            roles.BUSINESS_CONSULTANT, ["sdm.*_workflow", "sdm.*_workflowstep", "sdm.view_*"]
+            roles.BUSINESS_CONSULTANT,
+            ["sdm.*_workflow", "sdm.*_workflowstep", "sdm.change_jobcolumn", "sdm.view_*"],
         )
         roles.add_role_permissions(
             roles.SDM_ADMIN,
