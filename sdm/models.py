@@ -272,3 +272,35 @@ class JobRow(models.Model):
 
     def __str__(self) -> str:
         return f"line {self.line} ({self.identifier or 'no identifier'})"
+
+
+class ValueMapping(models.Model):
+    """A distinct raw supplier value of a select-like attribute, and the PIM option it means."""
+
+    job = models.ForeignKey(SupplierJob, on_delete=models.CASCADE, related_name="value_mappings")
+    pim_attribute_code = models.CharField("PIM attribute", max_length=255)
+    raw_value = models.CharField(max_length=500)
+    suggested_code = models.CharField(max_length=255, blank=True)
+    option_code = models.CharField(
+        "PIM option",
+        max_length=255,
+        blank=True,
+        help_text="Empty = not mapped (the rows using it report it).",
+    )
+    create_option = models.BooleanField(
+        default=False,
+        help_text="Create this option in the PIM before the push (only where the tab allows it).",
+    )
+    created_in_pim = models.BooleanField(default=False, editable=False)
+    occurrences = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["job", "pim_attribute_code", "raw_value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "pim_attribute_code", "raw_value"], name="sdm_valuemapping_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pim_attribute_code}: {self.raw_value} → {self.option_code or '(unmapped)'}"

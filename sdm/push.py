@@ -48,7 +48,10 @@ class Target:
 
 class ProductBuilder:
     def __init__(self, job: SupplierJob):
+        from .value_mapping import mapping_table
+
         workflow = job.workflow
+        self.value_map = mapping_table(job)
         self.columns = list(job.columns.all())
         derived = {a.code: a for a in SdmAttribute.objects.filter(workflow=workflow)}
         mirror = {
@@ -124,6 +127,16 @@ class ProductBuilder:
             )
         return payload
 
+    def option(self, raw: str, target: Target, where: str) -> str:
+        """The value mapping decides first; otherwise an exact code or label match."""
+        mapped = self.value_map.get((target.sdm.pim_attribute_code, normalize(raw)))
+        code = mapped or _allowed_code(raw, target.sdm.allowed_values)
+        if code is None:
+            raise CellError(
+                f"{where}: '{raw}' is not an option of {target.sdm.pim_attribute_code} (map it first)."
+            )
+        return code
+
     def convert(self, target: Target, raw: str, unit: str | None) -> Any:
         kind = target.sdm.pim_type
         where = f"Column '{target.header}'"
@@ -145,9 +158,9 @@ class ProductBuilder:
         if kind == "pim_catalog_date":
             return _date(raw, where)
         if kind in ("pim_catalog_simpleselect", "akeneo_reference_entity"):
-            return _option(raw, target, where)
+            return self.option(raw, target, where)
         if kind in ("pim_catalog_multiselect", "akeneo_reference_entity_collection"):
-            return [_option(part, target, where) for part in LIST_SPLIT.split(raw) if part]
+            return [self.option(part, target, where) for part in LIST_SPLIT.split(raw) if part]
         return raw
 
 
@@ -216,6 +229,9 @@ class PushSummary:
 
 def push_job(job: SupplierJob, client: AkeneoClient, progress) -> PushSummary:
     """Push every row not yet created or updated. ``progress`` is a ``RunContext``-like object."""
+    from .value_mapping import create_planned_options
+
+    create_planned_options(job, client, progress)
     builder = ProductBuilder(job)
     if builder.ignored_unknown:
         progress.warning("Not sent (unknown at the last sync): " + ", ".join(builder.ignored_unknown))

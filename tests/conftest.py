@@ -10,6 +10,11 @@ from connector.sandbox import FakeAkeneo, build_demo_catalog
 pytest_plugins = ["tests.browser"]
 
 
+# ---------------------------------------------------------------------------------------------
+# Sandbox PIM fixtures (connector.sandbox): a fake Akeneo server over real sockets.
+# ---------------------------------------------------------------------------------------------
+
+
 @lru_cache(maxsize=8)
 def _cached_catalog(products: int, seed: int):
     return build_demo_catalog(products=products, seed=seed)
@@ -17,7 +22,7 @@ def _cached_catalog(products: int, seed: int):
 
 @pytest.fixture
 def sandbox_catalog_factory():
-    """A fresh (deep-copied) demo catalog: tests may change it freely."""
+    """``make(products=300, seed=42)``: a fresh demo catalog (a deep copy); tests may change it freely."""
 
     def make(products: int = 300, seed: int = 42):
         return copy.deepcopy(_cached_catalog(products, seed))
@@ -27,6 +32,11 @@ def sandbox_catalog_factory():
 
 @pytest.fixture
 def fake_akeneo(sandbox_catalog_factory):
-    """A started fake PIM over a fresh 300-product demo catalog."""
+    """A started sandbox PIM over a fresh 300-product demo catalog, stopped after the test."""
     with FakeAkeneo(sandbox_catalog_factory()) as pim:
         yield pim
+
+
+# ---------------------------------------------------------------------------------------------
+# End of the sandbox PIM fixtures.
+# ---------------------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""The bundled sandbox PIM: a fake Akeneo on 127.0.0.1 for the tests and the demo. No Django here."""
+"""The bundled sandbox PIM: a fake Akeneo on 127.0.0.1 for the tests and the demo. No Django here.
+
+``build_demo_catalog`` makes the data, ``FakeAkeneo`` serves it over real HTTP following the
+official Akeneo REST API contract, with fault injection (``pim.faults``) and a request log.
+"""
 
 from .catalog import Catalog, build_demo_catalog
 from .server import SANDBOX_CREDENTIALS, FakeAkeneo, RequestRecord

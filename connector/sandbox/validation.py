@@ -1,55 +1,95 @@
-"""Just enough of the PIM's validation for 422s to happen the way they do on a real PIM."""
+"""Just enough of the PIM's validation for 422s to happen where they happen on a real PIM.
+
+Two kinds of failure, as on the PIM: a malformed property (unknown attribute, wrong locale or
+scope, wrong data type) is an ``Invalid`` with one message that points to the documentation; a
+well-formed value that breaks a rule (unknown option, too long, unknown unit...) is collected
+into ``"Validation failed."`` with one ``errors`` entry per value.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .catalog import Catalog
+from .filters import check_locale_and_scope
+from .protocol import ApiError, Invalid, php_type, unknown_code
+from .structure import MEDIA_TYPES, SELECT_TYPES
 
-
-class Invalid(Exception):
-    def __init__(self, message: str, errors: list[dict] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or []
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}|Z)?)?$")
 
 
 def check_known_properties(body: dict, allowed: set[str]) -> None:
     for key in body:
         if key not in allowed:
-            raise Invalid(
-                f'Property "{key}" does not exist. Check the expected format on the API documentation.'
-            )
+            raise Invalid(f'Property "{key}" does not exist.', documented=True)
+
+
+def check_labels(body: dict) -> None:
+    if "labels" not in body:
+        return
+    labels = body["labels"]
+    if not isinstance(labels, dict):
+        raise Invalid(
+            f'Property "labels" expects an array as data, "{php_type(labels)}" given.', documented=True
+        )
 
 
 def check_product_like(catalog: Catalog, body: dict) -> None:
+    """Family, categories, groups, parent and values of a product or product model."""
     family = body.get("family")
     if family is not None and family not in catalog.families:
         raise Invalid(
-            f'Property "family" expects a valid family code. The family does not exist, "{family}" given.'
+            unknown_code("family", "family", family),
+            documented=True,
         )
-    for category in body.get("categories") or []:
-        if category not in catalog.categories:
+    if "categories" in body:
+        categories = body["categories"]
+        if not isinstance(categories, list):
             raise Invalid(
-                f'Property "categories" expects a valid category code. The category does not exist, '
-                f'"{category}" given.'
+                f'Property "categories" expects an array as data, "{php_type(categories)}" given.',
+                documented=True,
             )
-    check_values(catalog, body.get("values") or {})
+        for category in categories:
+            if category not in catalog.categories:
+                raise Invalid(
+                    unknown_code("categories", "category", category),
+                    documented=True,
+                )
+    for group in body.get("groups") or []:
+        raise Invalid(
+            unknown_code("groups", "group", group),
+            documented=True,
+        )
+    if "values" in body:
+        check_values(catalog, body["values"])
 
 
 def check_values(catalog: Catalog, values: Any) -> None:
     if not isinstance(values, dict):
-        raise Invalid('Property "values" expects an array as data.')
+        raise Invalid(
+            f'Property "values" expects an array as data, "{php_type(values)}" given.', documented=True
+        )
     errors: list[dict] = []
     for code, entries in values.items():
         attribute = catalog.attributes.get(code)
         if attribute is None:
+            raise Invalid(f'Attribute "{code}" does not exist.', documented=True)
+        if not isinstance(entries, list):
             raise Invalid(
-                f'Property "{code}" does not exist. Check the expected format on the API documentation.'
+                f'Property "{code}" expects an array as data, "{php_type(entries)}" given.', documented=True
             )
-        for entry in entries or []:
-            errors.extend(_check_value(catalog, attribute, entry))
+        for entry in entries:
+            if not isinstance(entry, dict) or "data" not in entry:
+                raise Invalid(f'Property "{code}" expects an array with the key "data".', documented=True)
+            try:
+                check_locale_and_scope(catalog, attribute, entry.get("locale"), entry.get("scope"))
+            except ApiError as error:
+                raise Invalid(error.message, documented=True) from None
+            if entry["data"] is not None:
+                errors.extend(_check_data(catalog, attribute, entry))
     if errors:
         raise Invalid("Validation failed.", errors)
 
@@ -64,87 +104,177 @@ def _error(attribute: dict, entry: dict, message: str) -> dict:
     }
 
 
-def _check_value(catalog: Catalog, attribute: dict, entry: dict) -> list[dict]:
-    code = attribute["code"]
-    locale, scope, data = entry.get("locale"), entry.get("scope"), entry.get("data")
-    if attribute["localizable"] and not locale:
-        return [_error(attribute, entry, f"The {code} attribute requires a locale.")]
-    if not attribute["localizable"] and locale:
-        return [
-            _error(
-                attribute, entry, f'The {code} attribute does not require a locale, "{locale}" was detected.'
-            )
-        ]
-    if attribute["scopable"] and not scope:
-        return [_error(attribute, entry, f"The {code} attribute requires a channel.")]
-    if not attribute["scopable"] and scope:
-        return [
-            _error(
-                attribute, entry, f'The {code} attribute does not require a channel, "{scope}" was detected.'
-            )
-        ]
-    if scope and scope not in catalog.channels:
-        return [_error(attribute, entry, f'The channel "{scope}" does not exist.')]
-    if locale and locale not in {loc["code"] for loc in catalog.locales if loc["enabled"]}:
-        return [_error(attribute, entry, f'The locale "{locale}" does not exist or is not activated.')]
-    if data is None:
-        return []
-    kind = attribute["type"]
-    if kind == "pim_catalog_simpleselect" and data not in catalog.options.get(code, {}):
-        return [
-            _error(
-                attribute,
-                entry,
-                f'Property "{code}" expects a valid code. The option "{data}" does not exist',
-            )
-        ]
-    if kind == "pim_catalog_multiselect":
-        missing = [d for d in data if d not in catalog.options.get(code, {})]
-        if missing:
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except (InvalidOperation, ValueError):
+            return None
+    return None
+
+
+def _type_error(code: str, expected: str, data: Any) -> Invalid:
+    shown = data if isinstance(data, str | int | float) and not isinstance(data, bool) else php_type(data)
+    return Invalid(f'Property "{code}" expects {expected} as data, "{shown}" given.', documented=True)
+
+
+def _check_data(catalog: Catalog, attribute: dict, entry: dict) -> list[dict]:
+    code, kind, data = attribute["code"], attribute["type"], entry["data"]
+    if kind in ("pim_catalog_identifier", "pim_catalog_text", "pim_catalog_textarea"):
+        if not isinstance(data, str):
+            raise _type_error(code, "a string", data)
+        limit = attribute.get("max_characters")
+        if limit and len(data) > int(limit):
             return [
                 _error(
-                    attribute,
-                    entry,
-                    f'Property "{code}" expects valid codes. The options "{", ".join(missing)}" do not exist',
+                    attribute, entry, f"This value is too long. It should have {limit} characters or less."
                 )
             ]
-    if kind == "pim_catalog_number" and not _is_number(data):
-        return [_error(attribute, entry, f'Property "{code}" expects a numeric as data, "{data}" given.')]
+        pattern = attribute.get("validation_regexp") if attribute.get("validation_rule") == "regexp" else None
+        if pattern and not re.search(pattern, data):
+            return [_error(attribute, entry, "This value is not valid.")]
+        return []
+    if kind == "pim_catalog_number":
+        number = _number(data)
+        if number is None:
+            raise _type_error(code, "a numeric", data)
+        return _number_rules(attribute, entry, number)
     if kind == "pim_catalog_metric":
-        if not isinstance(data, dict) or not _is_number(data.get("amount")):
-            return [_error(attribute, entry, f'Property "{code}" expects an array with the key "amount".')]
-        units = catalog.measurement_families.get(attribute["metric_family"], {}).get("units", {})
-        if data.get("unit") not in units:
-            return [_error(attribute, entry, f"Please specify a valid metric unit for {code}.")]
-    if kind == "pim_catalog_boolean" and not isinstance(data, bool):
-        return [_error(attribute, entry, f'Property "{code}" expects a boolean as data, "{data}" given.')]
+        if not isinstance(data, dict) or "amount" not in data or "unit" not in data:
+            raise Invalid(
+                f'Property "{code}" expects an array with the key "amount" and "unit".', documented=True
+            )
+        number = _number(data["amount"])
+        if number is None:
+            raise _type_error(code, "a numeric", data["amount"])
+        units = catalog.measurement_families.get(attribute.get("metric_family") or "", {}).get("units", {})
+        if data["unit"] not in units:
+            return [_error(attribute, entry, f'Please specify a valid metric unit, "{data["unit"]}" given.')]
+        return _number_rules(attribute, entry, number)
+    if kind == "pim_catalog_price_collection":
+        if not isinstance(data, list):
+            raise _type_error(code, "an array", data)
+        enabled = {c["code"] for c in catalog.currencies if c.get("enabled")}
+        errors = []
+        for price in data:
+            if not isinstance(price, dict) or "amount" not in price or "currency" not in price:
+                raise Invalid(
+                    f'Property "{code}" expects an array with the key "amount" and "currency".',
+                    documented=True,
+                )
+            if price["amount"] is not None and _number(price["amount"]) is None:
+                raise _type_error(code, "a numeric", price["amount"])
+            if price["currency"] not in enabled:
+                errors.append(
+                    _error(attribute, entry, f'The currency "{price["currency"]}" is not activated.')
+                )
+        return errors
+    if kind in SELECT_TYPES:
+        options = catalog.options.get(code, {})
+        if kind == "pim_catalog_simpleselect":
+            if not isinstance(data, str):
+                raise _type_error(code, "a string", data)
+            if data not in options:
+                return [
+                    _error(attribute, entry, f"The {data} value is not in the {code} attribute option list.")
+                ]
+            return []
+        if not isinstance(data, list) or not all(isinstance(d, str) for d in data):
+            raise _type_error(code, "an array of strings", data)
+        missing = [d for d in data if d not in options]
+        if missing:
+            joined = ", ".join(missing)
+            return [
+                _error(attribute, entry, f"The {joined} values are not in the {code} attribute option list.")
+            ]
+        return []
+    if kind == "pim_catalog_boolean":
+        if not isinstance(data, bool):
+            raise _type_error(code, "a boolean", data)
+        return []
+    if kind == "pim_catalog_date":
+        if not isinstance(data, str) or not DATE.match(data):
+            raise Invalid(
+                f'Property "{code}" expects a string with the format "yyyy-mm-dd" as data, "{data}" given.',
+                documented=True,
+            )
+        try:
+            date.fromisoformat(data[:10])
+        except ValueError:
+            return [_error(attribute, entry, "This value is not a valid date.")]
+        return []
+    if kind in MEDIA_TYPES:
+        if not isinstance(data, str) or data not in catalog.media:
+            raise Invalid(
+                f'Property "{code}" expects a valid pathname as data, "{data}" given.', documented=True
+            )
+        return []
+    if kind == "pim_catalog_asset_collection":
+        family = attribute.get("reference_data_name") or ""
+        return _codes(attribute, entry, data, catalog.assets.get(family, {}), f'asset family "{family}"')
+    if kind in ("akeneo_reference_entity", "akeneo_reference_entity_collection"):
+        entity = attribute.get("reference_data_name") or ""
+        records = catalog.records.get(entity, {})
+        if kind == "akeneo_reference_entity":
+            if not isinstance(data, str):
+                raise _type_error(code, "a string", data)
+            data = [data]
+        return _codes(attribute, entry, data, records, f'reference entity "{entity}"')
     return []
 
 
-def _is_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int | float):
-        return True
-    try:
-        Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return False
-    return True
+def _codes(attribute: dict, entry: dict, data: Any, known: dict, where: str) -> list[dict]:
+    if not isinstance(data, list) or not all(isinstance(d, str) for d in data):
+        raise _type_error(attribute["code"], "an array of strings", data)
+    missing = [d for d in data if d not in known]
+    if missing:
+        return [_error(attribute, entry, f'The codes "{", ".join(missing)}" do not exist in the {where}.')]
+    return []
 
 
-def merge_values(current: dict, incoming: dict) -> dict:
-    """Value-level merge on (attribute, scope, locale); ``data: null`` erases a value."""
+def _number_rules(attribute: dict, entry: dict, number: Decimal) -> list[dict]:
+    errors = []
+    if attribute.get("decimals_allowed") is False and number != number.to_integral_value():
+        errors.append(_error(attribute, entry, "This value should not be a decimal."))
+    if attribute.get("negative_allowed") is False and number < 0:
+        errors.append(_error(attribute, entry, "This value should be greater than or equal to 0."))
+    for bound, fails, word in (
+        ("number_min", lambda b: number < b, "greater"),
+        ("number_max", lambda b: number > b, "less"),
+    ):
+        limit = _number(attribute.get(bound))
+        if limit is not None and fails(limit):
+            errors.append(
+                _error(attribute, entry, f"This value should be {word} than or equal to {attribute[bound]}.")
+            )
+    return errors
+
+
+def merge_values(current: dict, incoming: dict, *, scope_key: str = "scope") -> dict:
+    """Value-level merge on (attribute, scope, locale); ``data: null`` erases the value."""
     merged = {code: list(entries) for code, entries in current.items()}
     for code, entries in incoming.items():
         existing = merged.setdefault(code, [])
         for entry in entries:
-            key = (entry.get("locale"), entry.get("scope"))
-            existing[:] = [e for e in existing if (e.get("locale"), e.get("scope")) != key]
-            if entry.get("data") is not None:
-                existing.append(
-                    {"locale": entry.get("locale"), "scope": entry.get("scope"), "data": entry["data"]}
-                )
+            where = (entry.get("locale"), entry.get(scope_key))
+            existing[:] = [e for e in existing if (e.get("locale"), e.get(scope_key)) != where]
+            if entry.get("data") not in (None, "", []):  # an empty value is no value
+                existing.append({"locale": where[0], scope_key: where[1], "data": entry["data"]})
         if not existing:
             del merged[code]
+    return merged
+
+
+def merge_objects(current: dict, incoming: dict) -> dict:
+    """The PATCH rule: objects merge key by key, anything else replaces."""
+    merged = dict(current)
+    for key, value in incoming.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_objects(merged[key], value)
+        else:
+            merged[key] = value
     return merged

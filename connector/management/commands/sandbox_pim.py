@@ -1,33 +1,49 @@
 import signal
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo, build_demo_catalog
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
-    help = "Run the bundled sandbox PIM (a fake Akeneo that follows the official API) until stopped."
+    help = "Run the bundled sandbox PIM (a fake Akeneo that follows the official REST API) until stopped."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8081)
-        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8081, help="Port to listen on (0: any free port).")
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
         parser.add_argument(
             "--products", type=int, default=300, help="Number of products in the demo catalog."
         )
-        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--seed", type=int, default=42, help="Seed of the demo catalog.")
 
     def handle(self, *args, **options):
+        if options["products"] < 0:
+            raise CommandError("--products must be 0 or more.")
         catalog = build_demo_catalog(products=options["products"], seed=options["seed"])
         pim = FakeAkeneo(catalog, host=options["host"], port=options["port"])
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
         credentials = " ".join(f"{key}={value}" for key, value in SANDBOX_CREDENTIALS.items())
-        self.stdout.write(
-            f"Sandbox PIM on http://{options['host']}:{options['port']} "
-            f"({len(catalog.products)} products, {len(catalog.product_models)} product models); "
-            f"public sandbox credentials: {credentials}"
-        )
-        self.stdout.flush()
+
+        def ready(base_url: str) -> None:
+            # The public sandbox's credentials: printing them is the point.
+            self.stdout.write(
+                f"Sandbox PIM on {base_url} ({len(catalog.products)} products, "
+                f"{len(catalog.product_models)} product models); credentials: {credentials}"
+            )
+            self.stdout.flush()
+
         try:
-            pim.serve_forever()
+            signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly under a process manager
+        except ValueError:
+            pass  # not the main thread: Ctrl-C / the caller stops us
+        try:
+            pim.serve_forever(ready=ready)
         except KeyboardInterrupt:
             self.stdout.write("Sandbox PIM stopped.")
+        except OSError as error:
+            raise CommandError(
+                f"The sandbox PIM could not listen on {options['host']}:{options['port']}: {error}"
+            ) from error

@@ -1,0 +1,41 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from sdm.models import SupplierJob
+from sdm.value_mapping import auto_map_values, collect_values
+
+
+class Command(BaseCommand):
+    help = "List a job's distinct select values with suggested PIM options; --auto accepts the suggestions."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--job", required=True, type=int)
+        parser.add_argument(
+            "--auto", action="store_true", help="Accept suggestions and plan allowed new options."
+        )
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, **options):
+        job = SupplierJob.objects.filter(pk=options["job"]).select_related("workflow").first()
+        if job is None:
+            raise CommandError(f"No supplier job #{options['job']}.")
+        if options["auto"]:
+            result = auto_map_values(job)
+            summary = {
+                "job": job.pk,
+                "mapped": result.mapped,
+                "to_create": result.to_create,
+                "unmapped": result.unmapped,
+            }
+        else:
+            summary = {"job": job.pk, "distinct_values": collect_values(job)}
+        unmapped = list(
+            job.value_mappings.filter(option_code="").values_list("pim_attribute_code", "raw_value")
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps({**summary, "unmapped_values": [list(u) for u in unmapped]}))
+            return
+        self.stdout.write(", ".join(f"{key}: {value}" for key, value in summary.items()))
+        for attribute, raw in unmapped:
+            self.stdout.write(f"  unmapped: {attribute} = {raw!r}")
