@@ -111,6 +111,7 @@ class RecordStore(MutableMapping):
         self._materialize = materialize
         self._index_field = index_field
         self._index: dict[str, str] = {}
+        self._indexed: dict[str, str] = {}  # key → the value it is indexed under (the reverse of _index)
         self._sorted: list[str] | None = None
         self._built: OrderedDict[str, dict] = OrderedDict()  # recently built stubs (parents are read often)
         self._dicts: set[str] = set()  # keys held as dicts: callers may change those in place
@@ -162,6 +163,7 @@ class RecordStore(MutableMapping):
         clone = RecordStore(self._materialize, index_field=self._index_field)
         clone._data = {k: v if isinstance(v, Stub) else copy.deepcopy(v, memo) for k, v in self._data.items()}
         clone._index = dict(self._index)
+        clone._indexed = dict(self._indexed)
         clone._dicts = set(self._dicts)
         clone._sorted = None
         return clone
@@ -196,11 +198,17 @@ class RecordStore(MutableMapping):
         for position in range(start, len(keys)):
             yield keys[position]
 
-    def find(self, value: str) -> str | None:
-        """The key of the record whose ``index_field`` equals ``value`` (e.g. a product identifier)."""
+    def find(self, value: str, *, scan: bool = True) -> str | None:
+        """The key of the record whose ``index_field`` equals ``value`` (e.g. a product identifier).
+
+        ``scan=False`` trusts the index (writers that call ``reindex``), so a miss costs nothing;
+        otherwise a miss also looks through records that may have been changed in place.
+        """
         key = self._index.get(value)
         if key is not None and self._field(self._data.get(key)) == value:
             return key
+        if not scan:
+            return None
         for key in self._dicts:  # a dict changed in place since it was indexed (stubs never change)
             if self._field(self._data[key]) == value:
                 self._index[value] = key
@@ -209,7 +217,7 @@ class RecordStore(MutableMapping):
 
     def reindex(self, key: str) -> None:
         """Call after changing a record's ``index_field`` in place."""
-        self._index = {k: v for k, v in self._index.items() if v != key}
+        self._forget(key)
         self._reindex(key, self._data[key])
 
     # internals -------------------------------------------------------------------------
@@ -235,8 +243,15 @@ class RecordStore(MutableMapping):
         value = self._field(record)
         if value:
             self._index[value] = key
+            self._indexed[key] = value
+
+    def _forget(self, key: str) -> None:
+        value = self._indexed.pop(key, None)
+        if value is not None and self._index.get(value) == key:
+            del self._index[value]
 
     def _unindex(self, key: str) -> None:
+        self._forget(key)
         value = self._field(self._data.get(key))
         if value and self._index.get(value) == key:
             del self._index[value]

@@ -125,7 +125,7 @@ class Writer:
             if not identifier:
                 raise Invalid('Property "identifier" is required.', documented=True)
             new_identifier = new_identifier or identifier
-            product_uuid = store.find(identifier)
+            product_uuid = store.find(identifier, scan=False)
             existing = store.raw(product_uuid) if product_uuid else None
             if body.get("uuid") and product_uuid and body["uuid"] != product_uuid:
                 raise Invalid(
@@ -139,7 +139,7 @@ class Writer:
         parent = self._check_parent(body, existing)
         associations = self._associations(body, by)
         if new_identifier:
-            owner = store.find(new_identifier)
+            owner = store.find(new_identifier, scan=False)
             if owner is not None and owner != product_uuid:
                 raise Invalid(
                     "Validation failed.",
@@ -247,7 +247,7 @@ class Writer:
                 uuids = []
                 for reference in links["products"] or []:
                     target = (
-                        store.find(reference)
+                        store.find(reference, scan=False)
                         if by == "identifier"
                         else (reference if reference in store else None)
                     )
