@@ -12,6 +12,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from connector.akeneo import AkeneoError
 from connector.models import Run
 from connector.run_views import run_snapshot
 from connector.runs import queue_run_from_admin
@@ -24,9 +25,11 @@ from .models import (
     JobRow,
     SdmAttribute,
     SupplierJob,
+    ValueMapping,
     Workflow,
     WorkflowStep,
 )
+from .preview import preview_job
 from .tasks import JOB_PUSH, WORKFLOW_SYNC
 
 STEP_KEYS = {"attributes", "required", "ai_sources", "dependencies"}
@@ -317,6 +320,7 @@ class SupplierJobAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<path:object_id>/finalize/", wrap(self.finalize_view), name="sdm_supplierjob_finalize"),
+            path("<path:object_id>/preview/", wrap(self.preview_view), name="sdm_supplierjob_preview"),
             *super().get_urls(),
         ]
 
@@ -326,6 +330,29 @@ class SupplierJobAdmin(admin.ModelAdmin):
             "can_finalize": request.user.has_perm("sdm.finalize_supplierjob"),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        job = self.get_object(request, unquote(object_id))
+        if job is None:
+            raise Http404("No such job.")
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
+        error = ""
+        try:
+            with job.workflow.connection.client(interactive=True) as client:
+                previews = preview_job(job, client)
+        except AkeneoError as exc:
+            previews, error = [], f"The PIM could not be read for the preview: {exc.message}"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": job,
+            "job": job,
+            "previews": previews,
+            "error": error,
+            "title": f"Preview of {job}",
+        }
+        return TemplateResponse(request, "admin/sdm/supplierjob/preview.html", context)
 
     def finalize_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         job = self.get_object(request, unquote(object_id))
@@ -380,3 +407,32 @@ class JobRowAdmin(admin.ModelAdmin):
 
     def has_finalize_permission(self, request) -> bool:
         return request.user.has_perm("sdm.finalize_supplierjob")
+
+
+@admin.register(ValueMapping)
+class ValueMappingAdmin(admin.ModelAdmin):
+    list_display = (
+        "raw_value",
+        "pim_attribute_code",
+        "occurrences",
+        "suggested_code",
+        "option_code",
+        "create_option",
+        "created_in_pim",
+        "job",
+    )
+    list_editable = ("option_code", "create_option")
+    list_filter = ("job", "pim_attribute_code", "create_option")
+    search_fields = ("raw_value", "option_code")
+    list_select_related = ("job",)
+    readonly_fields = (
+        "job",
+        "pim_attribute_code",
+        "raw_value",
+        "suggested_code",
+        "occurrences",
+        "created_in_pim",
+    )
+
+    def has_add_permission(self, request):
+        return False

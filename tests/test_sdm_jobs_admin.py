@@ -83,3 +83,16 @@ def test_finalize_needs_the_permission(client, job):
     user = User.objects.create_user("viewer", password="pw-viewer-1", is_staff=True)
     client.force_login(user)
     assert client.post(reverse("admin:sdm_supplierjob_finalize", args=[job.pk])).status_code == 403
+
+
+def test_the_preview_page_and_the_value_mapping_list(admin_client, job):
+    from sdm.value_mapping import collect_values
+
+    preview = admin_client.get(reverse("admin:sdm_supplierjob_preview", args=[job.pk])).content.decode()
+    assert '<tr class="preview-create">' in preview
+    assert "is not an option of color" in preview
+
+    collect_values(job)
+    mappings = admin_client.get(reverse("admin:sdm_valuemapping_changelist") + f"?job__id__exact={job.pk}")
+    assert mappings.status_code == 200
+    assert "Nope" in mappings.content.decode()

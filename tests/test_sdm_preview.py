@@ -1,0 +1,41 @@
+"""Preview: what the push will create or change, value by value, and what it skips and why."""
+
+from __future__ import annotations
+
+import pytest
+
+from sdm.jobs import import_supplier_file
+from sdm.preview import preview_job
+from tests.sdm_helpers import make_workflow, sync_workflow
+from tests.test_sdm_push import new_row, write_csv
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_preview_tells_creates_changes_and_skips(fake_akeneo, tmp_path):
+    workflow = make_workflow(fake_akeneo)
+    sync_workflow(workflow)
+    existing = next(
+        p for p in fake_akeneo.catalog.products.values() if p["family"] == "accessories" and not p["parent"]
+    )
+    old_en = next(v["data"] for v in existing["values"]["name"] if v["locale"] == "en_US")
+    rows = [
+        new_row(1),
+        {"sku": existing["identifier"], "Name-en_US": "Renamed", "ean": ""},
+        new_row(3, color="Ultraviolet"),
+    ]
+    job = import_supplier_file(workflow, write_csv(tmp_path / "f.csv", rows))
+
+    with workflow.connection.client() as client:
+        create, update, skip = preview_job(job, client)
+
+    assert (create.action, create.identifier) == ("create", "SUP-00001")
+    assert any(c.attribute == "color" and c.after == "red" and c.before is None for c in create.changes)
+    assert "Not mapped, not sent: supplier_note" in create.skipped
+    assert update.action == "update"
+    [name] = [c for c in update.changes if c.attribute == "name"]
+    assert (name.locale, name.before, name.after) == ("en_US", old_en, "Renamed")
+    assert "Empty, not sent (keeps the PIM value): ean" in update.skipped
+    assert skip.action == "skip"
+    assert "'Ultraviolet' is not an option of color" in skip.skipped[0]
+    assert fake_akeneo.count(method="PATCH") == 0  # a preview never writes
