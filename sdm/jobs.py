@@ -15,6 +15,8 @@ SPECIAL_HEADERS = {
     "family": JobColumn.Role.FAMILY,
     "categories": JobColumn.Role.CATEGORIES,
     "parent": JobColumn.Role.PARENT,
+    "root model": JobColumn.Role.ROOT_MODEL,
+    "family variant": JobColumn.Role.FAMILY_VARIANT,
 }
 
 

@@ -231,6 +231,8 @@ class JobColumn(models.Model):
         FAMILY = "family", "Family"
         CATEGORIES = "categories", "Categories"
         PARENT = "parent", "Parent (product model code)"
+        ROOT_MODEL = "root_model", "Root product model code (2-level variants)"
+        FAMILY_VARIANT = "family_variant", "Family variant (to create models)"
         IGNORED = "ignored", "Ignored"
 
     job = models.ForeignKey(SupplierJob, on_delete=models.CASCADE, related_name="columns")

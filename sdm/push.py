@@ -23,6 +23,7 @@ from connector.models import Attribute, Channel
 
 from .jobs import normalize
 from .models import JobColumn, JobRow, SdmAttribute, SupplierJob
+from .variants import ModelPlan, VariantSplitter
 
 BATCH = 100
 TRUE_WORDS = {"1", "true", "yes", "y", "x", "oui", "ja", "si", "vrai", "wahr"}
@@ -52,6 +53,8 @@ class ProductBuilder:
 
         workflow = job.workflow
         self.value_map = mapping_table(job)
+        self.splitter = VariantSplitter(job)
+        self.plan_models: ModelPlan | None = None
         self.columns = list(job.columns.all())
         derived = {a.code: a for a in SdmAttribute.objects.filter(workflow=workflow)}
         mirror = {
@@ -126,6 +129,19 @@ class ProductBuilder:
                 {"locale": sdm.locale or None, "scope": sdm.channel or None, "data": data}
             )
         return payload
+
+    def as_variant(self, payload: dict, cells: list[str], plan: ModelPlan | None = None) -> dict:
+        """For a variant row, the product payload without its models' values (collected in ``plan``)."""
+        if "parent" not in payload:
+            return payload
+        family_variant = self.role_cell(cells, JobColumn.Role.FAMILY_VARIANT)
+        root = self.role_cell(cells, JobColumn.Role.ROOT_MODEL)
+        if not family_variant:
+            return payload  # the models exist in the PIM already: attach by parent code only
+        return self.splitter.split(payload, family_variant, root, plan if plan is not None else ModelPlan())
+
+    def models_of(self, payload: dict) -> list[str]:
+        return self.plan_models.depends_on.get(payload["identifier"], []) if self.plan_models else []
 
     def option(self, raw: str, target: Target, where: str) -> str:
         """The value mapping decides first; otherwise an exact code or label match."""
@@ -238,19 +254,57 @@ def push_job(job: SupplierJob, client: AkeneoClient, progress) -> PushSummary:
     todo = job.rows.exclude(outcome__in=[JobRow.Outcome.CREATED, JobRow.Outcome.UPDATED]).order_by("line")
     progress.set_total(todo.count())
     summary = PushSummary()
+    failed_models = _push_models(job, builder, todo, client, progress)
     batch: list[tuple[JobRow, dict]] = []
     for row in todo.iterator(chunk_size=BATCH):
         try:
-            batch.append((row, builder.build(row.values)))
-        except CellError as exc:
+            payload = builder.build(row.values)
+            payload = builder.as_variant(payload, row.values)
+        except (CellError, ValueError) as exc:
             _record(progress, summary, [(row, JobRow.Outcome.FAILED, str(exc))])
             continue
+        blocked = [code for code in builder.models_of(payload) if code in failed_models]
+        if blocked:
+            message = f"Parent model {blocked[0]} was refused by the PIM: {failed_models[blocked[0]]}"
+            _record(progress, summary, [(row, JobRow.Outcome.FAILED, message)])
+            continue
+        batch.append((row, payload))
         if len(batch) == BATCH:
             _push_batch(client, batch, progress, summary)
             batch = []
     if batch:
         _push_batch(client, batch, progress, summary)
     return summary
+
+
+def _push_models(
+    job: SupplierJob, builder: ProductBuilder, todo, client: AkeneoClient, progress
+) -> dict[str, str]:
+    """Create or update the product models the variant rows need: roots, then sub-models."""
+    plan = ModelPlan()
+    for row in todo.iterator(chunk_size=BATCH):
+        try:
+            payload = builder.build(row.values)
+            builder.as_variant(payload, row.values, plan)
+        except (CellError, ValueError):
+            continue  # the row reports its own error when products are pushed
+    failed: dict[str, str] = {}
+    for level, models in (("root", plan.roots), ("sub", plan.subs)):
+        if not models:
+            continue
+        payloads = [m for code, m in models.items() if m.get("parent") not in failed]
+        results = list(client.patch_batch("product-models", payloads))
+        for payload, result in zip(payloads, results, strict=True):
+            if not result.ok:
+                failed[payload["code"]] = f"HTTP {result.status_code}: {result.describe()}"
+        progress.info(
+            f"Product models ({level}): {len(payloads) - sum(1 for p in payloads if p['code'] in failed)} "
+            f"written, {sum(1 for p in payloads if p['code'] in failed)} refused."
+        )
+    for code, message in failed.items():
+        progress.warning(f"Product model {code} refused: {message}")
+    builder.plan_models = plan
+    return failed
 
 
 def _push_batch(
