@@ -71,12 +71,20 @@ def identifier_position(workflow: Workflow, columns: list[JobColumn]) -> int | N
     return next((c.position for c in columns if c.sdm_attribute in identifiers), None)
 
 
-def import_supplier_file(workflow: Workflow, path: Path | str, name: str | None = None) -> SupplierJob:
-    """Create a job from a supplier file, streaming its rows into the database in batches."""
+def import_supplier_file(
+    workflow: Workflow, path: Path | str, name: str | None = None, media_dir: Path | str | None = None
+) -> SupplierJob:
+    """Create a job from a supplier file, streaming its rows into the database in batches.
+
+    Media cells that name files are looked up in ``media_dir`` (default: the file's own folder).
+    """
     supplier_file = open_supplier_file(path)
     with transaction.atomic():
         job = SupplierJob.objects.create(
-            workflow=workflow, name=name or Path(path).name, source_filename=Path(path).name
+            workflow=workflow,
+            name=name or Path(path).name,
+            source_filename=Path(path).name,
+            media_dir=str(Path(media_dir or Path(path).parent).resolve()),
         )
         columns = auto_map(workflow, supplier_file.headers)
         for column in columns:

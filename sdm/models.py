@@ -213,6 +213,9 @@ class SupplierJob(models.Model):
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="jobs")
     name = models.CharField(max_length=200)
     source_filename = models.CharField(max_length=255)
+    media_dir = models.CharField(
+        max_length=500, blank=True, help_text="Folder where the file's media cells (file names) are found."
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IMPORTED)
     row_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -306,3 +309,21 @@ class ValueMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pim_attribute_code}: {self.raw_value} → {self.option_code or '(unmapped)'}"
+
+
+class MediaFile(models.Model):
+    """A file already uploaded to a PIM, by content: the same bytes are never uploaded twice."""
+
+    connection = models.ForeignKey(AkeneoConnection, on_delete=models.CASCADE, related_name="+")
+    sha256 = models.CharField(max_length=64)
+    pim_code = models.CharField("PIM media file code", max_length=500)
+    original_name = models.CharField(max_length=255, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "sha256"], name="sdm_mediafile_unique_content")
+        ]
+
+    def __str__(self) -> str:
+        return self.pim_code

@@ -22,6 +22,7 @@ from connector.akeneo import AkeneoClient
 from connector.models import Attribute, Channel
 
 from .jobs import normalize
+from .media import MediaCell, MediaUploader
 from .models import JobColumn, JobRow, SdmAttribute, SupplierJob
 from .variants import ModelPlan, VariantSplitter
 
@@ -121,8 +122,14 @@ class ProductBuilder:
             raw = cells[position].strip() if position < len(cells) else ""
             if not raw or sdm.kind == SdmAttribute.Kind.UNIT or sdm.pim_type == "pim_catalog_identifier":
                 continue  # empty cells are never sent: they must not erase a PIM value
+            if sdm.pim_type in ("pim_catalog_image", "pim_catalog_file"):
+                # Media go through the media files endpoint once the product exists.
+                payload.setdefault("_media", []).append(
+                    MediaCell(sdm.pim_attribute_code, sdm.channel or None, sdm.locale or None, raw)
+                )
+                continue
             if sdm.pim_type in MEDIA_TYPES:
-                continue  # media go through the media endpoints, not the product values
+                continue  # asset collections: not pushed yet
             unit = units.get((sdm.pim_attribute_code, sdm.channel, sdm.locale))
             data = self.convert(target, raw, unit)
             payload["values"].setdefault(sdm.pim_attribute_code, []).append(
@@ -255,6 +262,7 @@ def push_job(job: SupplierJob, client: AkeneoClient, progress) -> PushSummary:
     progress.set_total(todo.count())
     summary = PushSummary()
     failed_models = _push_models(job, builder, todo, client, progress)
+    media = MediaUploader(job, client)
     batch: list[tuple[JobRow, dict]] = []
     for row in todo.iterator(chunk_size=BATCH):
         try:
@@ -270,10 +278,10 @@ def push_job(job: SupplierJob, client: AkeneoClient, progress) -> PushSummary:
             continue
         batch.append((row, payload))
         if len(batch) == BATCH:
-            _push_batch(client, batch, progress, summary)
+            _push_batch(client, batch, progress, summary, media)
             batch = []
     if batch:
-        _push_batch(client, batch, progress, summary)
+        _push_batch(client, batch, progress, summary, media)
     return summary
 
 
@@ -308,17 +316,37 @@ def _push_models(
 
 
 def _push_batch(
-    client: AkeneoClient, batch: list[tuple[JobRow, dict]], progress, summary: PushSummary
+    client: AkeneoClient,
+    batch: list[tuple[JobRow, dict]],
+    progress,
+    summary: PushSummary,
+    media: MediaUploader,
 ) -> None:
+    media_cells = {payload["identifier"]: payload.pop("_media", []) for _, payload in batch}
     results = list(client.patch_batch("products", [payload for _, payload in batch]))
     outcomes = []
-    for (row, _), result in zip(batch, results, strict=True):
-        if result.status_code == 201:
-            outcomes.append((row, JobRow.Outcome.CREATED, ""))
-        elif result.ok:
-            outcomes.append((row, JobRow.Outcome.UPDATED, ""))
-        else:
+    reuse: list[dict] = []
+    for (row, payload), result in zip(batch, results, strict=True):
+        if not result.ok:
             outcomes.append((row, JobRow.Outcome.FAILED, f"HTTP {result.status_code}: {result.describe()}"))
+            continue
+        outcome = JobRow.Outcome.CREATED if result.status_code == 201 else JobRow.Outcome.UPDATED
+        cells = media_cells.get(payload["identifier"]) or []
+        if cells:
+            values, errors = media.attach(payload["identifier"], cells)
+            if values:
+                reuse.append({"identifier": payload["identifier"], "values": values})
+            if errors:
+                # The product is saved; failing the row makes a rerun retry its media.
+                outcomes.append(
+                    (row, JobRow.Outcome.FAILED, "Product saved, media not: " + "; ".join(errors))
+                )
+                continue
+        outcomes.append((row, outcome, ""))
+    if reuse:
+        for result in client.patch_batch("products", reuse):
+            if not result.ok:
+                progress.warning(f"Media of {result.key} not set: {result.describe()}")
     _record(progress, summary, outcomes)
     progress.checkpoint()
 

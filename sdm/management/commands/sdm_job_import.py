@@ -18,12 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("--workflow", required=True)
         parser.add_argument("--file", required=True)
         parser.add_argument("--name", help="Job name (default: the file name).")
+        parser.add_argument(
+            "--media-dir", help="Folder of the files named in media cells (default: the file's)."
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
         try:
             workflow = find_workflow(options["workflow"])
-            job = import_supplier_file(workflow, options["file"], options["name"])
+            job = import_supplier_file(workflow, options["file"], options["name"], options["media_dir"])
         except ValidationError as exc:
             raise CommandError(describe_validation_error(exc)) from None
         except (SupplierFileError, OSError) as exc:

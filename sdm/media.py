@@ -1,0 +1,108 @@
+"""Media cells of supplier rows: files or URLs, uploaded once per content to the PIM's media files.
+
+A cell holds an http(s) URL (downloaded, streamed to a temporary file) or a file name relative to
+the job's media folder. Files are hashed; a content already uploaded to this PIM reuses its media
+file code (set through the product batch), so a re-push never uploads the same bytes again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from connector.akeneo import AkeneoClient, AkeneoError
+
+from .models import MediaFile, SupplierJob
+
+CHUNK = 64 * 1024
+DOWNLOAD_TIMEOUT = 30
+
+
+class MediaError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class MediaCell:
+    attribute: str
+    scope: str | None
+    locale: str | None
+    source: str
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _download(url: str, folder: Path) -> Path:
+    name = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or "download"
+    target = folder / name
+    try:
+        with requests.get(url, stream=True, timeout=DOWNLOAD_TIMEOUT) as response:
+            response.raise_for_status()
+            with target.open("wb") as out:
+                for block in response.iter_content(CHUNK):
+                    out.write(block)
+    except requests.RequestException as exc:
+        raise MediaError(f"cannot download {url}: {type(exc).__name__}") from None
+    return target
+
+
+def resolve(job: SupplierJob, source: str, scratch: Path) -> Path:
+    if source.startswith(("http://", "https://")):
+        return _download(source, scratch)
+    base = Path(job.media_dir) if job.media_dir else None
+    path = (base / source) if base else Path(source)
+    if base is not None and base.resolve() not in path.resolve().parents:
+        raise MediaError(f"'{source}' is outside the job's media folder")
+    if not path.is_file():
+        raise MediaError(f"file '{source}' not found in the job's media folder")
+    return path
+
+
+class MediaUploader:
+    """Uploads media of pushed products, once per content and PIM."""
+
+    def __init__(self, job: SupplierJob, client: AkeneoClient):
+        self.job = job
+        self.client = client
+        self.connection = job.workflow.connection
+
+    def attach(self, identifier: str, cells: list[MediaCell]) -> tuple[dict, list[str]]:
+        """Upload what is new; return (values to set with known codes, error messages)."""
+        values: dict[str, list[dict]] = {}
+        errors: list[str] = []
+        with tempfile.TemporaryDirectory(prefix="sdm-media-") as scratch:
+            for cell in cells:
+                try:
+                    path = resolve(self.job, cell.source, Path(scratch))
+                    digest = sha256_of(path)
+                    known = MediaFile.objects.filter(connection=self.connection, sha256=digest).first()
+                    if known is not None:
+                        values.setdefault(cell.attribute, []).append(
+                            {"locale": cell.locale, "scope": cell.scope, "data": known.pim_code}
+                        )
+                        continue
+                    owner = {
+                        "identifier": identifier,
+                        "attribute": cell.attribute,
+                        "scope": cell.scope,
+                        "locale": cell.locale,
+                    }
+                    code = self.client.upload_media_file(path, product=owner)
+                    MediaFile.objects.get_or_create(
+                        connection=self.connection,
+                        sha256=digest,
+                        defaults={"pim_code": code, "original_name": path.name},
+                    )
+                except (MediaError, AkeneoError) as exc:
+                    errors.append(f"{cell.attribute}: {exc}")
+        return values, errors
