@@ -85,7 +85,9 @@ class MediaUploader:
                 try:
                     path = resolve(self.job, cell.source, Path(scratch))
                     digest = sha256_of(path)
-                    known = MediaFile.objects.filter(connection=self.connection, sha256=digest).first()
+                    known = MediaFile.objects.filter(
+                        connection=self.connection, kind="media", sha256=digest
+                    ).first()
                     if known is not None:
                         values.setdefault(cell.attribute, []).append(
                             {"locale": cell.locale, "scope": cell.scope, "data": known.pim_code}
@@ -100,9 +102,61 @@ class MediaUploader:
                     code = self.client.upload_media_file(path, product=owner)
                     MediaFile.objects.get_or_create(
                         connection=self.connection,
+                        kind="media",
                         sha256=digest,
                         defaults={"pim_code": code, "original_name": path.name},
                     )
                 except (MediaError, AkeneoError) as exc:
                     errors.append(f"{cell.attribute}: {exc}")
         return values, errors
+
+
+class AssetMaker:
+    """Asset collection cells: one asset per distinct content, created in the asset family once."""
+
+    def __init__(self, job: SupplierJob, client: AkeneoClient):
+        from connector.models import AssetFamily
+
+        self.job = job
+        self.client = client
+        self.connection = job.workflow.connection
+        self.main_media = dict(
+            AssetFamily.objects.live()
+            .filter(connection=self.connection)
+            .values_list("code", "attribute_as_main_media")
+        )
+
+    def asset_codes(self, family: str, sources: list[str]) -> list[str]:
+        """Asset codes for the files or URLs of one cell (raises ``MediaError``)."""
+        if family not in self.main_media or not self.main_media[family]:
+            raise MediaError(f"asset family '{family}' has no main media attribute in the last sync")
+        codes = []
+        with tempfile.TemporaryDirectory(prefix="sdm-assets-") as scratch:
+            for source in sources:
+                path = resolve(self.job, source, Path(scratch))
+                digest = sha256_of(path)
+                kind = f"asset:{family}"
+                known = MediaFile.objects.filter(connection=self.connection, kind=kind, sha256=digest).first()
+                if known is not None:
+                    codes.append(known.pim_code)
+                    continue
+                try:
+                    media_code = self.client.upload_asset_media_file(path)
+                    code = f"sdm_{digest[:24]}"
+                    value = [{"locale": None, "channel": None, "data": media_code}]
+                    [answer] = self.client.patch_list(
+                        f"asset-families/{family}/assets",
+                        [{"code": code, "values": {self.main_media[family]: value}}],
+                    )
+                except AkeneoError as exc:
+                    raise MediaError(f"asset not created: {exc}") from None
+                if int(answer.get("status_code", 0)) not in (201, 204):
+                    raise MediaError(f"asset not created: {answer.get('message') or answer}")
+                MediaFile.objects.get_or_create(
+                    connection=self.connection,
+                    kind=kind,
+                    sha256=digest,
+                    defaults={"pim_code": code, "original_name": path.name},
+                )
+                codes.append(code)
+        return codes

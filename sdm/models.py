@@ -315,8 +315,13 @@ class MediaFile(models.Model):
     """A file already uploaded to a PIM, by content: the same bytes are never uploaded twice."""
 
     connection = models.ForeignKey(AkeneoConnection, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(
+        max_length=300,
+        default="media",
+        help_text="'media' for product media files, 'asset:<family>' for assets.",
+    )
     sha256 = models.CharField(max_length=64)
-    pim_code = models.CharField("PIM media file code", max_length=500)
+    pim_code = models.CharField("PIM code", max_length=500)
     original_name = models.CharField(max_length=255, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

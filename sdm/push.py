@@ -22,7 +22,7 @@ from connector.akeneo import AkeneoClient
 from connector.models import Attribute, Channel
 
 from .jobs import normalize
-from .media import MediaCell, MediaUploader
+from .media import AssetMaker, MediaCell, MediaError, MediaUploader
 from .models import JobColumn, JobRow, SdmAttribute, SupplierJob
 from .variants import ModelPlan, VariantSplitter
 
@@ -46,6 +46,7 @@ class Target:
     sdm: SdmAttribute
     decimals_allowed: bool | None
     default_unit: str
+    reference: str = ""  # the asset family or reference entity the attribute points to
 
 
 class ProductBuilder:
@@ -80,6 +81,7 @@ class ProductBuilder:
                 sdm,
                 pim.decimals_allowed if pim else None,
                 pim.default_metric_unit if pim else "",
+                pim.reference_data_name if pim else "",
             )
         self.identifier_position = next(
             (p for p, t in self.targets.items() if t.sdm.pim_type == "pim_catalog_identifier"), None
@@ -128,8 +130,9 @@ class ProductBuilder:
                     MediaCell(sdm.pim_attribute_code, sdm.channel or None, sdm.locale or None, raw)
                 )
                 continue
-            if sdm.pim_type in MEDIA_TYPES:
-                continue  # asset collections: not pushed yet
+            if sdm.pim_type == "pim_catalog_asset_collection":
+                payload.setdefault("_assets", []).append((target, raw))
+                continue
             unit = units.get((sdm.pim_attribute_code, sdm.channel, sdm.locale))
             data = self.convert(target, raw, unit)
             payload["values"].setdefault(sdm.pim_attribute_code, []).append(
@@ -263,12 +266,14 @@ def push_job(job: SupplierJob, client: AkeneoClient, progress) -> PushSummary:
     summary = PushSummary()
     failed_models = _push_models(job, builder, todo, client, progress)
     media = MediaUploader(job, client)
+    assets = AssetMaker(job, client)
     batch: list[tuple[JobRow, dict]] = []
     for row in todo.iterator(chunk_size=BATCH):
         try:
             payload = builder.build(row.values)
+            _resolve_assets(payload, assets)
             payload = builder.as_variant(payload, row.values)
-        except (CellError, ValueError) as exc:
+        except (CellError, ValueError, MediaError) as exc:
             _record(progress, summary, [(row, JobRow.Outcome.FAILED, str(exc))])
             continue
         blocked = [code for code in builder.models_of(payload) if code in failed_models]
@@ -283,6 +288,15 @@ def push_job(job: SupplierJob, client: AkeneoClient, progress) -> PushSummary:
     if batch:
         _push_batch(client, batch, progress, summary, media)
     return summary
+
+
+def _resolve_assets(payload: dict, assets: AssetMaker) -> None:
+    """Create or reuse the assets of asset-collection cells; their codes become the product value."""
+    for target, raw in payload.pop("_assets", []):
+        codes = assets.asset_codes(target.reference, [s for s in LIST_SPLIT.split(raw) if s])
+        payload["values"].setdefault(target.sdm.pim_attribute_code, []).append(
+            {"locale": target.sdm.locale or None, "scope": target.sdm.channel or None, "data": codes}
+        )
 
 
 def _push_models(

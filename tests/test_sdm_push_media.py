@@ -97,3 +97,25 @@ def test_a_file_outside_the_media_folder_is_refused(workflow, fake_akeneo, tmp_p
 
     assert "outside the job's media folder" in job.rows.get().message
     assert fake_akeneo.count(method="POST", path_prefix=UPLOADS) == 0
+
+
+def test_asset_collection_cells_create_assets_once_and_link_them(workflow, fake_akeneo, tmp_path):
+    (tmp_path / "front.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"front" * 200)
+    (tmp_path / "back.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"back" * 200)
+    headers = ["sku", "family", "name-en_US", "packshots"]
+    rows = [
+        {"sku": "AST-1", "family": "accessories", "name-en_US": "One", "packshots": "front.png, back.png"},
+        {"sku": "AST-2", "family": "accessories", "name-en_US": "Two", "packshots": "front.png"},
+    ]
+    job = import_supplier_file(workflow, write_csv(tmp_path / "f.csv", rows, headers=headers))
+    assets_before = len(fake_akeneo.catalog.assets["packshots"])
+    fake_akeneo.clear_requests()
+
+    run = start_run(JOB_PUSH, job, inline=True)
+
+    assert run.counters == {"created": 2}, list(job.rows.values_list("message", flat=True))
+    assert fake_akeneo.count(method="POST", path_prefix="/api/rest/v1/asset-media-files") == 2
+    assert len(fake_akeneo.catalog.assets["packshots"]) == assets_before + 2
+    one = fake_akeneo.catalog.product_by_identifier("AST-1")["values"]["packshots"][0]["data"]
+    two = fake_akeneo.catalog.product_by_identifier("AST-2")["values"]["packshots"][0]["data"]
+    assert len(one) == 2 and two == one[:1]

@@ -276,6 +276,16 @@ class AkeneoClient:
             ]
         return _parse_batch_answer(response.text, chunk, offset)
 
+    def patch_list(self, path: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """JSON-array batch PATCH (reference-entity records, assets): 100 per request, one answer each."""
+        answers: list[dict[str, Any]] = []
+        for start in range(0, len(items), BATCH_LIMIT):
+            chunk = items[start : start + BATCH_LIMIT]
+            response = self._call(_Attempt("PATCH", self._url(path), json_body=chunk))
+            body = response.json()
+            answers.extend(body if isinstance(body, list) else [])
+        return answers
+
     # ------------------------------------------------------------------ media
 
     def download(self, path_or_url: str, destination: Path | str) -> DownloadResult:
