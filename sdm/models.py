@@ -227,6 +227,16 @@ class SupplierJob(models.Model):
     def __str__(self) -> str:
         return f"Job #{self.pk} {self.name}"
 
+    @property
+    def identifier_attribute(self) -> str:
+        """The PIM identifier attribute's code (e.g. sku), from the last workflow sync."""
+        return (
+            SdmAttribute.objects.filter(workflow=self.workflow, pim_type="pim_catalog_identifier")
+            .values_list("pim_attribute_code", flat=True)
+            .first()
+            or ""
+        )
+
 
 class JobColumn(models.Model):
     class Role(models.TextChoices):

@@ -10,6 +10,7 @@ created or updated are not pushed again, so a rerun after a crash resumes withou
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -18,7 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from connector.akeneo import AkeneoClient
+from connector.akeneo import AkeneoClient, Search
 from connector.models import Attribute, Channel
 
 from .jobs import normalize
@@ -290,6 +291,41 @@ def push_job(job: SupplierJob, client: AkeneoClient, progress) -> PushSummary:
     return summary
 
 
+UUID_NAMESPACE = uuid.UUID("6f1c3e2a-9b7d-4c55-8a0e-2d4b8f1a7c90")
+
+
+def _by_uuid(client: AkeneoClient, job: SupplierJob, payloads: list[dict]) -> list[dict]:
+    """Products-uuid payloads: the PIM's uuid for known identifiers, a stable one for new products.
+
+    The uuid of a new product is derived from the connection and the identifier, so a rerun after
+    a crash sends the same uuid again and cannot create a second product.
+    """
+    identifiers = [p["identifier"] for p in payloads]
+    known = (
+        {
+            product["values"].get(job.identifier_attribute, [{}])[0].get("data"): product["uuid"]
+            for product in client.paginate(
+                "products-uuid", search=Search().where("identifier", "IN", identifiers)
+            )
+        }
+        if job.identifier_attribute
+        else {}
+    )
+    converted = []
+    for payload in payloads:
+        identifier = payload["identifier"]
+        product = {k: v for k, v in payload.items() if k != "identifier"}
+        product["uuid"] = known.get(identifier) or str(
+            uuid.uuid5(UUID_NAMESPACE, f"{job.workflow.connection_id}:{identifier}")
+        )
+        product["values"] = {
+            **payload["values"],
+            job.identifier_attribute: [{"locale": None, "scope": None, "data": identifier}],
+        }
+        converted.append(product)
+    return converted
+
+
 def _resolve_assets(payload: dict, assets: AssetMaker) -> None:
     """Create or reuse the assets of asset-collection cells; their codes become the product value."""
     for target, raw in payload.pop("_assets", []):
@@ -337,7 +373,12 @@ def _push_batch(
     media: MediaUploader,
 ) -> None:
     media_cells = {payload["identifier"]: payload.pop("_media", []) for _, payload in batch}
-    results = list(client.patch_batch("products", [payload for _, payload in batch]))
+    if media.job.workflow.identifier_mode == media.job.workflow.IdentifierMode.UUID:
+        results = list(
+            client.patch_batch("products-uuid", _by_uuid(client, media.job, [p for _, p in batch]))
+        )
+    else:
+        results = list(client.patch_batch("products", [payload for _, payload in batch]))
     outcomes = []
     reuse: list[dict] = []
     for (row, payload), result in zip(batch, results, strict=True):

@@ -241,3 +241,32 @@ def test_the_commands_import_and_finalize(workflow, fake_akeneo, tmp_path):
     result = json.loads(out.getvalue())
     assert (result["status"], result["created"], result["failed"]) == ("done", 1, 1)
     assert result["failures"][0]["identifier"] == "SUP-00002"
+
+
+def test_in_uuid_mode_products_are_matched_by_uuid_and_a_rerun_reuses_the_same_uuid(fake_akeneo, tmp_path):
+    from sdm.models import Workflow
+
+    workflow = make_workflow(fake_akeneo, identifier_mode=Workflow.IdentifierMode.UUID)
+    sync_workflow(workflow)
+    existing = next(
+        p for p in fake_akeneo.catalog.products.values() if p["family"] == "accessories" and not p["parent"]
+    )
+    rows = [{"sku": existing["identifier"], "Name-en_US": "By uuid"}, new_row(1)]
+    job = import_supplier_file(workflow, write_csv(tmp_path / "f.csv", rows))
+    fake_akeneo.clear_requests()
+
+    run = push(job)
+
+    assert run.counters == {"created": 1, "updated": 1}, list(job.rows.values_list("message", flat=True))
+    assert fake_akeneo.count(method="PATCH", path_prefix="/api/rest/v1/products-uuid") == 1
+    assert fake_akeneo.count(method="PATCH", path_prefix="/api/rest/v1/products") == 1  # the same request
+    renamed = fake_akeneo.catalog.products[existing["uuid"]]
+    assert {v["locale"]: v["data"] for v in renamed["values"]["name"]}["en_US"] == "By uuid"
+    created_uuid = fake_akeneo.catalog.product_by_identifier("SUP-00001")["uuid"]
+
+    # A rerun of the same rows (e.g. after a crash before results were saved) sends the same uuid.
+    JobRow.objects.filter(job=job).update(outcome=JobRow.Outcome.PENDING)
+    count = len(fake_akeneo.catalog.products)
+    push(job)
+    assert len(fake_akeneo.catalog.products) == count
+    assert fake_akeneo.catalog.product_by_identifier("SUP-00001")["uuid"] == created_uuid
