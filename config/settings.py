@@ -25,6 +25,7 @@ env = environ.Env(
     Q_SYNC=(bool, False),
     LOG_LEVEL=(str, "INFO"),
     EXPORT_ROOT=(str, str(BASE_DIR / "var" / "exports")),
+    UPLOAD_ROOT=(str, str(BASE_DIR / "var" / "uploads")),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -103,6 +104,7 @@ AKENEO_DEFAULT_TIMEOUT = env("AKENEO_DEFAULT_TIMEOUT")
 AKENEO_MAX_RETRIES = env("AKENEO_MAX_RETRIES")
 AKENEO_RETRY_BUDGET_SECONDS = env("AKENEO_RETRY_BUDGET_SECONDS")
 EXPORT_ROOT = Path(env("EXPORT_ROOT"))
+UPLOAD_ROOT = Path(env("UPLOAD_ROOT"))
 
 # django-q2 on the ORM broker. `retry` must exceed `timeout` or the broker hands a still-running
 # task to a second worker; the run row, not the broker, owns retries and resume, so one attempt.

@@ -18,6 +18,7 @@ from connector.run_views import run_snapshot
 from connector.runs import queue_run_from_admin
 
 from .attribute_config import attribute_tab, save_selection
+from .jobs import import_uploaded_file
 from .models import (
     DisplayGroup,
     Hierarchy,
@@ -30,6 +31,7 @@ from .models import (
     WorkflowStep,
 )
 from .preview import preview_job
+from .supplier_files import SupplierFileError
 from .tasks import JOB_PUSH, WORKFLOW_SYNC
 
 STEP_KEYS = {"attributes", "required", "ai_sources", "dependencies"}
@@ -277,6 +279,20 @@ class HierarchyAdmin(DerivedAdmin):
         return len(obj.nodes)
 
 
+class SupplierFileForm(forms.Form):
+    workflow = forms.ModelChoiceField(queryset=Workflow.objects.filter(active=True))
+    file = forms.FileField(
+        help_text="CSV (any common delimiter and encoding) or XLSX; first row = column names."
+    )
+    name = forms.CharField(required=False, max_length=200, help_text="Default: the file name.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
+            raise forms.ValidationError("Upload a .csv or .xlsx file.")
+        return upload
+
+
 class JobColumnInline(admin.TabularInline):
     model = JobColumn
     extra = 0
@@ -299,8 +315,32 @@ class SupplierJobAdmin(admin.ModelAdmin):
     readonly_fields = ("workflow", "source_filename", "status", "row_count", "created_at", "outcomes")
     fields = ("name", "workflow", "source_filename", "status", "row_count", "outcomes", "created_at")
 
-    def has_add_permission(self, request):
-        return False  # jobs are created by importing a file (sdm_job_import)
+    def add_view(self, request, form_url="", extra_context=None):
+        """Adding a job means uploading a supplier file: it is imported at once, columns auto-mapped."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = SupplierFileForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = import_uploaded_file(
+                    form.cleaned_data["workflow"], form.cleaned_data["file"], form.cleaned_data["name"]
+                )
+            except SupplierFileError as exc:
+                form.add_error("file", str(exc))
+            else:
+                messages.success(
+                    request, f"Imported {job.row_count} rows into {job}. Check the column mapping."
+                )
+                return HttpResponseRedirect(
+                    reverse(f"{self.admin_site.name}:sdm_supplierjob_change", args=[job.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": "Upload a supplier file",
+        }
+        return TemplateResponse(request, "admin/sdm/supplierjob/upload.html", context)
 
     @admin.display(description="rows by outcome")
     def outcomes(self, job: SupplierJob) -> str:

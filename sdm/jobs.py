@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+import uuid
 from pathlib import Path
 
 from django.db import transaction
@@ -119,3 +120,16 @@ def mapping_summary(job: SupplierJob) -> dict:
         ],
         "unmapped": [c.header for c in columns if c.role == JobColumn.Role.IGNORED],
     }
+
+
+def import_uploaded_file(workflow: Workflow, upload, name: str | None = None) -> SupplierJob:
+    """Import a file uploaded in the admin: copied to the uploads folder in chunks, then imported."""
+    from django.conf import settings
+
+    folder = Path(settings.UPLOAD_ROOT) / f"{workflow.pk}-{uuid.uuid4().hex[:12]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / Path(upload.name).name
+    with target.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return import_supplier_file(workflow, target, name or upload.name)

@@ -96,3 +96,28 @@ def test_the_preview_page_and_the_value_mapping_list(admin_client, job):
     mappings = admin_client.get(reverse("admin:sdm_valuemapping_changelist") + f"?job__id__exact={job.pk}")
     assert mappings.status_code == 200
     assert "Nope" in mappings.content.decode()
+
+
+def test_uploading_a_supplier_file_in_the_admin_imports_it(admin_client, fake_akeneo, tmp_path, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sdm.models import SupplierJob, Workflow
+
+    settings.UPLOAD_ROOT = tmp_path / "uploads"
+    workflow = Workflow.objects.get() if Workflow.objects.exists() else make_workflow(fake_akeneo)
+    sync_workflow(workflow)
+    data = write_csv(tmp_path / "upload.csv", [new_row(1), new_row(2)]).read_bytes()
+
+    response = admin_client.post(
+        reverse("admin:sdm_supplierjob_add"),
+        {"workflow": workflow.pk, "file": SimpleUploadedFile("upload.csv", data, "text/csv"), "name": ""},
+    )
+
+    job = SupplierJob.objects.get(name="upload.csv")
+    assert response.status_code == 302
+    assert job.row_count == 2
+    bad = admin_client.post(
+        reverse("admin:sdm_supplierjob_add"),
+        {"workflow": workflow.pk, "file": SimpleUploadedFile("notes.pdf", b"%PDF", "application/pdf")},
+    )
+    assert "Upload a .csv or .xlsx file." in bad.content.decode()

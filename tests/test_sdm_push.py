@@ -270,3 +270,19 @@ def test_in_uuid_mode_products_are_matched_by_uuid_and_a_rerun_reuses_the_same_u
     push(job)
     assert len(fake_akeneo.catalog.products) == count
     assert fake_akeneo.catalog.product_by_identifier("SUP-00001")["uuid"] == created_uuid
+
+
+def test_a_100000_row_file_imports_in_batches(workflow, tmp_path, django_assert_max_num_queries):
+    path = tmp_path / "big.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sku", "name-en_US", "color"])
+        writer.writerows([f"BIG-{n:06d}", f"Product {n}", "red"] for n in range(100_000))
+
+    # Bulk inserts, never a query per row: at most one query per 100 rows (SQLite splits each
+    # 1,000-row insert by its bound-parameter limit; PostgreSQL sends one per 1,000).
+    with django_assert_max_num_queries(1000):
+        job = import_supplier_file(workflow, path)
+
+    assert job.row_count == 100_000
+    assert job.rows.filter(identifier="BIG-099999").exists()
