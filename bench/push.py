@@ -9,31 +9,20 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import django_on_throwaway_db  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--products", type=int, default=10_000)
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-push-"))
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("Q_SYNC", "True")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    workdir = django_on_throwaway_db("bench-push-")
 
     from connector.models import AkeneoConnection
     from connector.runs import start_run
@@ -42,7 +31,6 @@ def main() -> None:
     from sdm.models import Workflow
     from sdm.tasks import JOB_PUSH, WORKFLOW_SYNC
 
-    call_command("migrate", verbosity=0)
     supplier = workdir / "supplier.csv"
     with supplier.open("w", newline="") as handle:
         writer = csv.writer(handle)

@@ -9,31 +9,20 @@ wall time and peak memory of each.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import django_on_throwaway_db  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--options", type=int, default=20_000)
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="bench-sync-")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("Q_SYNC", "True")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_on_throwaway_db("bench-sync-")
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -42,7 +31,6 @@ def main() -> None:
     from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo, build_demo_catalog
     from connector.tasks import STRUCTURE_SYNC
 
-    call_command("migrate", verbosity=0)
     catalog = build_demo_catalog(products=10)
     catalog.options["features"] = {
         f"feature_{n:05d}": {

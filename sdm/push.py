@@ -25,6 +25,7 @@ from connector.models import Attribute, Channel
 from .jobs import normalize
 from .media import AssetMaker, MediaCell, MediaError, MediaUploader
 from .models import JobColumn, JobRow, SdmAttribute, SupplierJob
+from .value_mapping import suggest
 from .variants import ModelPlan, VariantSplitter
 
 BATCH = 100
@@ -116,7 +117,7 @@ class ProductBuilder:
         for position, target in self.targets.items():
             raw = cells[position].strip() if position < len(cells) else ""
             if raw and target.sdm.kind == SdmAttribute.Kind.UNIT:
-                code = _allowed_code(raw, target.sdm.allowed_values)
+                code = suggest(raw, target.sdm.allowed_values)
                 if code is None:
                     raise CellError(f"Column '{target.header}': unknown unit '{raw}'.")
                 units[(target.sdm.pim_attribute_code, target.sdm.channel, target.sdm.locale)] = code
@@ -157,7 +158,7 @@ class ProductBuilder:
     def option(self, raw: str, target: Target, where: str) -> str:
         """The value mapping decides first; otherwise an exact code or label match."""
         mapped = self.value_map.get((target.sdm.pim_attribute_code, normalize(raw)))
-        code = mapped or _allowed_code(raw, target.sdm.allowed_values)
+        code = mapped or suggest(raw, target.sdm.allowed_values)
         if code is None:
             raise CellError(
                 f"{where}: '{raw}' is not an option of {target.sdm.pim_attribute_code} (map it first)."
@@ -224,26 +225,6 @@ def _date(raw: str, where: str) -> str:
         except ValueError:
             continue
     raise CellError(f"{where}: '{raw}' is not a date (YYYY-MM-DD or DD/MM/YYYY).")
-
-
-def _allowed_code(raw: str, allowed: list[dict]) -> str | None:
-    wanted = normalize(raw)
-    for value in allowed:
-        if normalize(value["code"]) == wanted:
-            return value["code"]
-    for value in allowed:
-        if any(normalize(label) == wanted for label in (value.get("labels") or {}).values()):
-            return value["code"]
-    return None
-
-
-def _option(raw: str, target: Target, where: str) -> str:
-    code = _allowed_code(raw, target.sdm.allowed_values)
-    if code is None:
-        raise CellError(
-            f"{where}: '{raw}' is not an option of {target.sdm.pim_attribute_code} (map it first)."
-        )
-    return code
 
 
 @dataclass
