@@ -1,0 +1,50 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from connector.models import Run, RunStatus, RunTrigger
+from connector.runs import RunAlreadyActive, start_run
+from sfcc_export.models import ExportProfile
+from sfcc_export.tasks import EXPORT
+
+
+class Command(BaseCommand):
+    help = "Run an SFCC export job of a profile (inline) and print what it wrote."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--profile", required=True)
+        parser.add_argument("--job", required=True, choices=["attributes", "master", "storefront", "all"])
+        parser.add_argument("--mode", choices=["full", "differential"], default="full")
+        parser.add_argument("--output", help="Output folder for this run.")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, **options):
+        profile = ExportProfile.objects.filter(name=options["profile"]).first()
+        if profile is None:
+            raise CommandError(f"No export profile named '{options['profile']}'.")
+        params = {"job": options["job"], "mode": options["mode"], "output": options["output"]}
+        try:
+            run = start_run(EXPORT, profile, trigger=RunTrigger.COMMAND, params=params, inline=True)
+        except RunAlreadyActive as exc:
+            raise CommandError(f"Export of '{profile}' not started: {exc}") from None
+        run = Run.objects.get(pk=run.pk)
+        result = run.result
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "run": run.pk,
+                        "status": run.status,
+                        "error": run.error or None,
+                        "files": result.get("files", []),
+                        "archive": result.get("archive"),
+                        "attributes": result.get("attributes", 0),
+                    }
+                )
+            )
+        else:
+            self.stdout.write(
+                f"Run #{run.pk} {run.get_status_display().lower()}: {result.get('archive') or run.error}"
+            )
+        if run.status == RunStatus.FAILED:
+            raise CommandError(f"Run #{run.pk} failed: {run.error}")

@@ -1,0 +1,38 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from connector.connections import describe_validation_error
+from sfcc_export.profiles import parse_locale_mapping, save_profile
+
+
+class Command(BaseCommand):
+    help = "Create or update an SFCC export profile, non-interactively."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--name", required=True)
+        parser.add_argument("--connection")
+        parser.add_argument("--channel")
+        parser.add_argument("--master-catalog")
+        parser.add_argument("--storefront-catalog")
+        parser.add_argument("--locales", help="PIM=SFCC pairs, e.g. fr_FR=fr-FR,en_US=x-default")
+        parser.add_argument("--output", help="Output folder (default: EXPORT_ROOT/<name>).")
+
+    def handle(self, *args, **options):
+        try:
+            profile, created = save_profile(
+                options["name"],
+                connection_name=options["connection"],
+                channel=options["channel"],
+                master_catalog_id=options["master_catalog"],
+                storefront_catalog_id=options["storefront_catalog"],
+                locale_mapping=parse_locale_mapping(options["locales"]) if options["locales"] else None,
+                output_dir=options["output"],
+            )
+        except ValidationError as exc:
+            raise CommandError(
+                f"Profile '{options['name']}' not saved: {describe_validation_error(exc)}"
+            ) from None
+        verb = "Created" if created else "Updated"
+        self.stdout.write(
+            f"{verb} export profile '{profile}' ({profile.connection}, channel {profile.channel})"
+        )

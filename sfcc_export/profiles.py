@@ -1,0 +1,39 @@
+"""Create or update export profiles from plain values (sfcc_profile, scripted set-ups)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from connector.connections import find_connection
+
+from .models import ExportProfile
+
+
+def parse_locale_mapping(text: str) -> dict[str, str]:
+    """``fr_FR=fr-FR,en_US=x-default`` → ``{"fr_FR": "fr-FR", "en_US": "x-default"}``."""
+    mapping = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        pim, sep, sfcc = pair.partition("=")
+        if not sep or not pim.strip() or not sfcc.strip():
+            raise ValidationError(f"'{pair}' is not PIM_LOCALE=SFCC_LOCALE.")
+        mapping[pim.strip()] = sfcc.strip()
+    return mapping
+
+
+@transaction.atomic
+def save_profile(name: str, *, connection_name: str | None = None, **values) -> tuple[ExportProfile, bool]:
+    profile = ExportProfile.objects.select_for_update().filter(name=name).first()
+    created = profile is None
+    if created:
+        if not connection_name:
+            raise ValidationError("A new profile needs a connection.")
+        profile = ExportProfile(name=name, locale_mapping={"en_US": "x-default"})
+    if connection_name:
+        profile.connection = find_connection(connection_name)
+    for field, value in values.items():
+        if value is not None:
+            setattr(profile, field, value)
+    profile.full_clean()
+    profile.save()
+    return profile, created
