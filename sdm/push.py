@@ -25,7 +25,7 @@ from connector.models import Attribute, Channel
 from .jobs import normalize
 from .media import AssetMaker, MediaCell, MediaError, MediaUploader
 from .models import JobColumn, JobRow, SdmAttribute, SupplierJob
-from .value_mapping import suggest
+from .value_mapping import create_planned_options, mapping_table, suggest
 from .variants import ModelPlan, VariantSplitter
 
 BATCH = 100
@@ -53,8 +53,6 @@ class Target:
 
 class ProductBuilder:
     def __init__(self, job: SupplierJob):
-        from .value_mapping import mapping_table
-
         workflow = job.workflow
         self.value_map = mapping_table(job)
         self.splitter = VariantSplitter(job)
@@ -237,8 +235,6 @@ class PushSummary:
 
 def push_job(job: SupplierJob, client: AkeneoClient, progress) -> PushSummary:
     """Push every row not yet created or updated. ``progress`` is a ``RunContext``-like object."""
-    from .value_mapping import create_planned_options
-
     create_planned_options(job, client, progress)
     builder = ProductBuilder(job)
     if builder.ignored_unknown:
@@ -250,25 +246,27 @@ def push_job(job: SupplierJob, client: AkeneoClient, progress) -> PushSummary:
     media = MediaUploader(job, client)
     assets = AssetMaker(job, client)
     batch: list[tuple[JobRow, dict]] = []
+    # Rows refused before reaching the PIM are saved with the next batch, not one query each.
+    refused: list[tuple[JobRow, str, str]] = []
     for row in todo.iterator(chunk_size=BATCH):
         try:
             payload = builder.build(row.values)
             _resolve_assets(payload, assets)
             payload = builder.as_variant(payload, row.values)
         except (CellError, ValueError, MediaError) as exc:
-            _record(progress, summary, [(row, JobRow.Outcome.FAILED, str(exc))])
+            refused.append((row, JobRow.Outcome.FAILED, str(exc)))
             continue
         blocked = [code for code in builder.models_of(payload) if code in failed_models]
         if blocked:
             message = f"Parent model {blocked[0]} was refused by the PIM: {failed_models[blocked[0]]}"
-            _record(progress, summary, [(row, JobRow.Outcome.FAILED, message)])
+            refused.append((row, JobRow.Outcome.FAILED, message))
             continue
         batch.append((row, payload))
         if len(batch) == BATCH:
-            _push_batch(client, batch, progress, summary, media)
-            batch = []
-    if batch:
-        _push_batch(client, batch, progress, summary, media)
+            _push_batch(client, batch, progress, summary, media, refused)
+            batch, refused = [], []
+    if batch or refused:
+        _push_batch(client, batch, progress, summary, media, refused)
     return summary
 
 
@@ -322,6 +320,8 @@ def _push_models(
     """Create or update the product models the variant rows need: roots, then sub-models."""
     plan = ModelPlan()
     for row in todo.iterator(chunk_size=BATCH):
+        if not builder.role_cell(row.values, JobColumn.Role.PARENT):
+            continue  # a simple product needs no model
         try:
             payload = builder.build(row.values)
             builder.as_variant(payload, row.values, plan)
@@ -336,10 +336,8 @@ def _push_models(
         for payload, result in zip(payloads, results, strict=True):
             if not result.ok:
                 failed[payload["code"]] = f"HTTP {result.status_code}: {result.describe()}"
-        progress.info(
-            f"Product models ({level}): {len(payloads) - sum(1 for p in payloads if p['code'] in failed)} "
-            f"written, {sum(1 for p in payloads if p['code'] in failed)} refused."
-        )
+        refused = sum(1 for p in payloads if p["code"] in failed)
+        progress.info(f"Product models ({level}): {len(payloads) - refused} written, {refused} refused.")
     for code, message in failed.items():
         progress.warning(f"Product model {code} refused: {message}")
     builder.plan_models = plan
@@ -352,15 +350,18 @@ def _push_batch(
     progress,
     summary: PushSummary,
     media: MediaUploader,
+    refused: list[tuple[JobRow, str, str]],
 ) -> None:
     media_cells = {payload["identifier"]: payload.pop("_media", []) for _, payload in batch}
-    if media.job.workflow.identifier_mode == media.job.workflow.IdentifierMode.UUID:
+    if not batch:
+        results = []
+    elif media.job.workflow.identifier_mode == media.job.workflow.IdentifierMode.UUID:
         results = list(
             client.patch_batch("products-uuid", _by_uuid(client, media.job, [p for _, p in batch]))
         )
     else:
         results = list(client.patch_batch("products", [payload for _, payload in batch]))
-    outcomes = []
+    outcomes = list(refused)
     reuse: list[dict] = []
     for (row, payload), result in zip(batch, results, strict=True):
         if not result.ok:
