@@ -3,9 +3,9 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from connector.command_runs import exit_if_failed, run_from_command
 from connector.connections import describe_validation_error, find_connection
-from connector.models import AkeneoConnection, Run, RunStatus, RunTrigger
-from connector.runs import RunAlreadyActive, start_run
+from connector.models import AkeneoConnection, Run
 from connector.sync import mirror_counts
 from connector.tasks import STRUCTURE_SYNC
 
@@ -26,19 +26,14 @@ class Command(BaseCommand):
             connection = find_connection(name)
         except ValidationError as exc:
             raise CommandError(describe_validation_error(exc)) from None
-        try:
-            run = start_run(
-                STRUCTURE_SYNC, connection, trigger=RunTrigger.COMMAND, inline=not options["run_async"]
-            )
-        except RunAlreadyActive as exc:
-            raise CommandError(f"Sync of '{name}' not started: {exc}") from None
-        run = Run.objects.get(pk=run.pk)
+        run = run_from_command(
+            STRUCTURE_SYNC, connection, what=f"Sync of '{name}'", inline=not options["run_async"]
+        )
         if options["json"]:
             self.stdout.write(json.dumps(self._as_json(run, connection)))
         else:
             self._print_summary(run)
-        if run.status == RunStatus.FAILED:
-            raise CommandError(f"Run #{run.pk} failed: {run.error}")
+        exit_if_failed(run)
 
     def _as_json(self, run: Run, connection: AkeneoConnection) -> dict:
         per_type = run.result.get("per_type", {})

@@ -2,8 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from connector.models import Run, RunStatus, RunTrigger
-from connector.runs import RunAlreadyActive, start_run
+from connector.command_runs import exit_if_failed, run_from_command
 from sdm.models import JobRow, SupplierJob
 from sdm.tasks import JOB_PUSH
 
@@ -19,11 +18,7 @@ class Command(BaseCommand):
         job = SupplierJob.objects.filter(pk=options["job"]).select_related("workflow__connection").first()
         if job is None:
             raise CommandError(f"No supplier job #{options['job']}.")
-        try:
-            run = start_run(JOB_PUSH, job, trigger=RunTrigger.COMMAND, inline=True)
-        except RunAlreadyActive as exc:
-            raise CommandError(f"Push of job #{job.pk} not started: {exc}") from None
-        run = Run.objects.get(pk=run.pk)
+        run = run_from_command(JOB_PUSH, job, what=f"Push of job #{job.pk}")
         counts = {key: run.counters.get(key, 0) for key in ("created", "updated", "skipped", "failed")}
         failures = list(
             job.rows.filter(outcome=JobRow.Outcome.FAILED)
@@ -49,5 +44,4 @@ class Command(BaseCommand):
             )
             for failure in failures:
                 self.stdout.write(f"  line {failure['line']} {failure['identifier']}: {failure['message']}")
-        if run.status == RunStatus.FAILED:
-            raise CommandError(f"Run #{run.pk} failed: {run.error}")
+        exit_if_failed(run)

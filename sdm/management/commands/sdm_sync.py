@@ -3,9 +3,8 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from connector.command_runs import exit_if_failed, run_from_command
 from connector.connections import describe_validation_error
-from connector.models import Run, RunStatus, RunTrigger
-from connector.runs import RunAlreadyActive, start_run
 from sdm.services import find_workflow
 from sdm.tasks import WORKFLOW_SYNC
 
@@ -22,11 +21,7 @@ class Command(BaseCommand):
             workflow = find_workflow(options["workflow"])
         except ValidationError as exc:
             raise CommandError(describe_validation_error(exc)) from None
-        try:
-            run = start_run(WORKFLOW_SYNC, workflow, trigger=RunTrigger.COMMAND, inline=True)
-        except RunAlreadyActive as exc:
-            raise CommandError(f"Sync of '{workflow}' not started: {exc}") from None
-        run = Run.objects.get(pk=run.pk)
+        run = run_from_command(WORKFLOW_SYNC, workflow, what=f"Sync of '{workflow}'")
         result = run.result
         counts = result.get("counts", {})
         if options["json"]:
@@ -52,5 +47,4 @@ class Command(BaseCommand):
                 f"display groups: {', '.join(result.get('display_groups', [])) or '-'}; "
                 f"hierarchies: {', '.join(result.get('hierarchies', [])) or '-'}"
             )
-        if run.status == RunStatus.FAILED:
-            raise CommandError(f"Run #{run.pk} failed: {run.error}")
+        exit_if_failed(run)

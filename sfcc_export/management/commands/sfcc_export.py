@@ -2,8 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from connector.models import Run, RunStatus, RunTrigger
-from connector.runs import RunAlreadyActive, start_run
+from connector.command_runs import exit_if_failed, run_from_command
 from sfcc_export.models import ExportProfile
 from sfcc_export.tasks import EXPORT
 
@@ -23,11 +22,7 @@ class Command(BaseCommand):
         if profile is None:
             raise CommandError(f"No export profile named '{options['profile']}'.")
         params = {"job": options["job"], "mode": options["mode"], "output": options["output"]}
-        try:
-            run = start_run(EXPORT, profile, trigger=RunTrigger.COMMAND, params=params, inline=True)
-        except RunAlreadyActive as exc:
-            raise CommandError(f"Export of '{profile}' not started: {exc}") from None
-        run = Run.objects.get(pk=run.pk)
+        run = run_from_command(EXPORT, profile, what=f"Export of '{profile}'", params=params)
         result = run.result
         if options["json"]:
             self.stdout.write(
@@ -46,5 +41,4 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Run #{run.pk} {run.get_status_display().lower()}: {result.get('archive') or run.error}"
             )
-        if run.status == RunStatus.FAILED:
-            raise CommandError(f"Run #{run.pk} failed: {run.error}")
+        exit_if_failed(run)
