@@ -103,12 +103,12 @@ def start_run(
     return run
 
 
-def start_scheduled_run(kind: str, target: models.Model | None) -> str:
+def start_scheduled_run(kind: str, target: models.Model | None, params: dict[str, Any] | None = None) -> str:
     """Entry point body of a cron schedule: runs inline in the worker that picked the schedule up."""
     if target is None:
         return "target gone"
     try:
-        run = start_run(kind, target, trigger=RunTrigger.SCHEDULE, inline=True)
+        run = start_run(kind, target, trigger=RunTrigger.SCHEDULE, params=params, inline=True)
     except RunAlreadyActive as exc:
         logger.info("Scheduled %s of %s skipped: %s", kind, target, exc)
         return "skipped"

@@ -9,6 +9,24 @@ from connector.models import AkeneoConnection
 from connector.models.connection import validate_cron
 
 SFCC_LOCALE_DEFAULT = "x-default"
+EXPORT_JOBS = ("attributes", "master", "storefront")
+# PIM attribute → SFCC system attribute; "name" is the usual spelling of display-name.
+SYSTEM_ATTRIBUTES = (
+    "ean",
+    "upc",
+    "display-name",
+    "short-description",
+    "long-description",
+    "online-flag",
+    "searchable-flag",
+    "tax-class-id",
+    "brand",
+    "manufacturer-name",
+    "manufacturer-sku",
+)
+SYSTEM_ATTRIBUTE_ALIASES = {"name": "display-name"}
+LINK_TYPES = ("cross-sell", "replacement", "up-sell", "accessory", "spare-part", "newer-version", "other")
+DEFAULT_LINK_TYPES = {"X_SELL": "cross-sell", "UPSELL": "up-sell", "SUBSTITUTION": "replacement"}
 
 
 def validate_locale_mapping(value) -> None:
@@ -20,6 +38,62 @@ def validate_locale_mapping(value) -> None:
         )
     if list(value.values()).count(SFCC_LOCALE_DEFAULT) != 1:
         raise ValidationError("Exactly one PIM locale must be mapped to x-default.")
+
+
+def _string_map(value, what: str, example: str) -> dict:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValidationError(f"The {what} is a JSON object like {example}.")
+    return value
+
+
+def validate_attribute_mapping(value) -> None:
+    mapping = _string_map(value, "attribute mapping", '{"name": "name", "ean": "ean"}')
+    unknown = sorted(
+        {v for v in mapping.values() if SYSTEM_ATTRIBUTE_ALIASES.get(v, v) not in SYSTEM_ATTRIBUTES}
+    )
+    if unknown:
+        raise ValidationError(
+            f"Not SFCC system attributes: {', '.join(unknown)} (known: name, {', '.join(SYSTEM_ATTRIBUTES)})."
+        )
+    targets = [SYSTEM_ATTRIBUTE_ALIASES.get(v, v) for v in mapping.values()]
+    doubled = sorted({t for t in targets if targets.count(t) > 1})
+    if doubled:
+        raise ValidationError(
+            f"Each system attribute takes one PIM attribute; doubled: {', '.join(doubled)}."
+        )
+
+
+def validate_association_mapping(value) -> None:
+    mapping = _string_map(value, "association mapping", '{"X_SELL": "cross-sell"}')
+    unknown = sorted({v for v in mapping.values() if v not in LINK_TYPES})
+    if unknown:
+        raise ValidationError(
+            f"Not SFCC product link types: {', '.join(unknown)} (known: {', '.join(LINK_TYPES)})."
+        )
+
+
+def validate_schedules(value) -> None:
+    schedules = _string_map(value, "schedule list", '{"master": "0 2 * * *"}')
+    unknown = sorted(set(schedules) - {*EXPORT_JOBS, "all"})
+    if unknown:
+        raise ValidationError(f"Unknown export jobs: {', '.join(unknown)}.")
+    for job, cron in schedules.items():
+        try:
+            validate_cron(cron)
+        except ValidationError as exc:
+            raise ValidationError(f"{job}: {' '.join(exc.messages)}") from None
+
+
+def validate_code_list(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(code, str) and code for code in value):
+        raise ValidationError('A JSON list of codes, like ["shoes", "clothing"].')
+
+
+class RemovalMode(models.TextChoices):
+    OFFLINE = "offline", "Set offline"
+    DELETE = "delete", 'Delete (mode="delete")'
 
 
 class ExportProfile(models.Model):
@@ -37,14 +111,59 @@ class ExportProfile(models.Model):
     attribute_mapping = models.JSONField(
         default=dict,
         blank=True,
+        validators=[validate_attribute_mapping],
         help_text='PIM attribute → SFCC system attribute, e.g. {"name": "name", "ean": "ean"}',
     )
+    association_mapping = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_association_mapping],
+        help_text="PIM association type → SFCC product link type; unlisted types use "
+        'X_SELL=cross-sell, UPSELL=up-sell, SUBSTITUTION=replacement, others "other".',
+    )
     attribute_group_id = models.CharField(max_length=256, default="AkeneoAttributes")
-    families = models.JSONField(default=list, blank=True, help_text="Family codes to export; empty = all.")
+    families = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_code_list],
+        help_text="Family codes to export; empty = all.",
+    )
+    categories = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_code_list],
+        help_text="Only products in these categories or below them; empty = all.",
+    )
+    only_enabled = models.BooleanField(
+        default=True, help_text="Full exports skip disabled products; differential ones set them offline."
+    )
+    completeness_min = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Only products at least this complete (percent) on the channel; empty = no filter.",
+    )
+    completeness_locales = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_code_list],
+        help_text="PIM locales the completeness must hold for; empty = every mapped locale.",
+    )
+    removal_mode = models.CharField(
+        max_length=10,
+        choices=RemovalMode.choices,
+        default=RemovalMode.OFFLINE,
+        help_text="What happens in SFCC to products removed, disabled or filtered out in the PIM.",
+    )
     output_dir = models.CharField(
         max_length=500, blank=True, help_text="Default: EXPORT_ROOT/<profile name>."
     )
-    sync_cron = models.CharField(max_length=100, blank=True, validators=[validate_cron])
+    schedules = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_schedules],
+        help_text='Cron per job, e.g. {"attributes": "0 1 * * *", "master": "*/30 * * * *"}. '
+        "Scheduled catalog exports are differential.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -53,3 +172,37 @@ class ExportProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def system_attribute_of(self) -> dict[str, str]:
+        """PIM attribute code → SFCC system element name."""
+        return {
+            code: SYSTEM_ATTRIBUTE_ALIASES.get(name, name) for code, name in self.attribute_mapping.items()
+        }
+
+    def link_type(self, association_type: str) -> str:
+        return self.association_mapping.get(association_type) or DEFAULT_LINK_TYPES.get(
+            association_type, "other"
+        )
+
+
+class ExportedItem(models.Model):
+    """What a profile has put into SFCC, so that items gone from the PIM can be set offline or deleted."""
+
+    class Kind(models.TextChoices):
+        PRODUCT = "product"
+        MASTER = "master"
+        GROUP = "group", "variation group"
+
+    profile = models.ForeignKey(ExportProfile, on_delete=models.CASCADE, related_name="exported_items")
+    sfcc_id = models.CharField("SFCC product id", max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    online = models.BooleanField(default=True)
+    exported_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "sfcc_id"], name="sfcc_exported_item_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.sfcc_id

@@ -63,6 +63,11 @@ class Search:
     def updated_since(self, since: date | datetime) -> Search:
         return self.where("updated", ">", since)
 
+    def copy(self) -> Search:
+        twin = Search()
+        twin._filters = self.as_dict()
+        return twin
+
     def __bool__(self) -> bool:
         return bool(self._filters)
 

@@ -42,7 +42,9 @@ def _localized(parent: etree._Element, tag: str, texts: dict[str, str]) -> None:
 
 
 def _definition(attribute: AttributeDefinition) -> etree._Element:
-    element = etree.Element(f"{{{NS}}}attribute-definition", {"attribute-id": attribute.attribute_id})
+    element = etree.Element(
+        f"{{{NS}}}attribute-definition", {"attribute-id": attribute.attribute_id}, nsmap={None: NS}
+    )
     _localized(element, "display-name", attribute.display_name)
     etree.SubElement(element, f"{{{NS}}}type").text = attribute.type
     etree.SubElement(element, f"{{{NS}}}localizable-flag").text = "true" if attribute.localizable else "false"
@@ -79,7 +81,9 @@ def write_product_attributes(
                             written.append(attribute.attribute_id)
                             xf.flush()
                 with xf.element(f"{{{NS}}}group-definitions"):
-                    group = etree.Element(f"{{{NS}}}attribute-group", {"group-id": group_id})
+                    group = etree.Element(
+                        f"{{{NS}}}attribute-group", {"group-id": group_id}, nsmap={None: NS}
+                    )
                     _localized(group, "display-name", group_names)
                     for attribute_id in written:
                         etree.SubElement(group, f"{{{NS}}}attribute", {"attribute-id": attribute_id})

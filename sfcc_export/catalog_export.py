@@ -1,0 +1,380 @@
+"""The `master` and `storefront` jobs: one streamed pass over the PIM's products feeds both catalogs.
+
+Full: every product in the profile's scope, page by page (search_after), each written as it arrives;
+variants are noted in the spool so that their masters (the root product models) can be written at
+the end with the complete variant list, variation attributes and variation groups.
+
+Differential: products and product models updated after the watermark; a changed variant or model
+re-exports its master, whose variant list is read again from the PIM. Items exported before and no
+longer listed by the PIM in the profile's scope (deleted, disabled, filtered out) are set offline or
+deleted, so removals reach SFCC.
+
+The watermark is the latest PIM update date seen, never the local clock, and is only trusted from
+a successful run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from connector.akeneo import AkeneoClient
+from connector.akeneo.search import Search
+
+from .models import ExportedItem, ExportProfile, RemovalMode
+from .records import RecordBuilder, linked_products
+from .spool import Spool
+from .structure import CatalogStructure
+from .writers.catalog import CatalogWriter, ProductRecord
+
+PRODUCTS = "products-uuid"
+MODELS = "product-models"
+CODES_PER_SEARCH = 100
+COMMIT_CHUNK = 2000
+
+
+@dataclass
+class CatalogFiles:
+    master: Path | None = None
+    storefront: Path | None = None
+
+
+@dataclass
+class CatalogOutcome:
+    counts: dict[str, int] = field(default_factory=dict)
+    watermark: datetime | None = None
+
+
+def product_search(profile: ExportProfile) -> Search:
+    search = Search()
+    if profile.families:
+        search.where("family", "IN", list(profile.families))
+    if profile.categories:
+        search.where("categories", "IN CHILDREN", list(profile.categories))
+    if profile.only_enabled:
+        search.where("enabled", "=", True)
+    if profile.completeness_min is not None:
+        search.where(
+            "completeness",
+            "GREATER OR EQUALS THAN ON ALL LOCALES",
+            profile.completeness_min,
+            scope=profile.channel,
+            locales=list(profile.completeness_locales or profile.locale_mapping),
+        )
+    return search
+
+
+def model_search(profile: ExportProfile) -> Search:
+    search = Search()
+    if profile.families:
+        search.where("family", "IN", list(profile.families))
+    return search
+
+
+def _with(search: Search, field_name: str, operator: str, value) -> Search:
+    return search.copy().where(field_name, operator, value)
+
+
+def _open(stack: ExitStack, path: Path, catalog_id: str) -> CatalogWriter:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = stack.enter_context(path.open("wb"))
+    return stack.enter_context(CatalogWriter(out, catalog_id))
+
+
+def _updated(item: dict) -> datetime | None:
+    stamp = item.get("updated")
+    return datetime.fromisoformat(stamp) if stamp else None
+
+
+class CatalogExport:
+    """One pass; call ``run`` then, once the files are safely delivered, ``commit``; always ``close``."""
+
+    def __init__(
+        self,
+        profile: ExportProfile,
+        client: AkeneoClient,
+        structure: CatalogStructure,
+        progress,
+        scratch: Path,
+        *,
+        since: datetime | None,
+    ):
+        self.profile = profile
+        self.client = client
+        self.structure = structure
+        self.progress = progress
+        self.since = since
+        self.spool = Spool(scratch)
+        self.builder = RecordBuilder(profile, structure, self.spool.identifier_of_uuid)
+        self.outcome = CatalogOutcome()
+        self.master: CatalogWriter | None = None
+        self.storefront: CatalogWriter | None = None
+
+    @property
+    def differential(self) -> bool:
+        return self.since is not None
+
+    def close(self) -> None:
+        self.spool.close()
+
+    # ------------------------------------------------------------------ the pass
+    def run(self, files: CatalogFiles) -> CatalogOutcome:
+        with ExitStack() as stack:
+            if files.master:
+                self.master = _open(stack, files.master, self.profile.master_catalog_id)
+            if files.storefront:
+                self.storefront = _open(stack, files.storefront, self.profile.storefront_catalog_id)
+                for category in self.structure.categories:
+                    self.storefront.category(category)
+                self.count("categories", len(self.structure.categories))
+            if self.differential:
+                self._read_changed_models()
+            self._export_products()
+            self._fetch_missing_parents()
+            if self.differential:
+                self._read_whole_families_of_changed_masters()
+            self._write_products_waiting_for_links()
+            self.spool.resolve_roots()
+            self._export_masters()
+            if self.master:
+                self._export_removals()
+        if self.builder.unresolved_links:
+            self.progress.warning(
+                f"{self.builder.unresolved_links} associations point to products the PIM no longer has; "
+                "they were left out of the product links."
+            )
+        return self.outcome
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.outcome.counts[name] = self.outcome.counts.get(name, 0) + n
+        self.progress.count(name, n)
+
+    def _see(self, item: dict) -> None:
+        updated = _updated(item)
+        if updated and (self.outcome.watermark is None or updated > self.outcome.watermark):
+            self.outcome.watermark = updated
+
+    def _pages(self, path: str, search: Search, **params) -> Iterator[list[dict]]:
+        for page in self.client.pages(path, params, search=search):
+            items = (page.get("_embedded") or {}).get("items", [])
+            yield items
+            self.progress.advance(len(items))
+            self.progress.checkpoint()
+
+    # ------------------------------------------------------------------ products
+    def _export_products(self) -> None:
+        search = product_search(self.profile)
+        if self.differential:
+            search = _with(search, "updated", ">", self.since)
+        for items in self._pages(PRODUCTS, search):
+            for product in items:
+                self._see(product)
+                self._export_product(product)
+
+    def _export_product(self, product: dict) -> None:
+        product_id = self.builder.product_id(product)
+        values = product.get("values") or {}
+        online = bool(product.get("enabled", True))
+        if product.get("uuid"):
+            self.spool.add_uuids([(product["uuid"], product_id)])
+        if self.master:
+            unknown = self.spool.unknown_uuids(
+                uuid for _, _, uuid in linked_products(product.get("associations")) if uuid
+            )
+            if unknown:  # linked by uuid to a product not seen yet: written once the stream is over
+                self.spool.add_pending_uuids(unknown)
+                self.spool.defer(product)
+            else:
+                self._write_product(product_id, product, online)
+        parent = product.get("parent")
+        if parent:
+            self.spool.add_variant(
+                product_id,
+                parent,
+                self.builder.axis_values(values),
+                product.get("categories") or [],
+                written=True,
+            )
+            self.count("variants")
+        else:
+            self.count("products")
+            if self.storefront:
+                self._assign(product_id, product.get("categories") or [])
+        self.spool.mark_written(product_id, ExportedItem.Kind.PRODUCT, online)
+
+    def _write_product(self, product_id: str, product: dict, online: bool) -> None:
+        self.master.product(
+            self.builder.record(
+                product_id,
+                product.get("values") or {},
+                online=online,
+                associations=product.get("associations"),
+            )
+        )
+
+    def _write_products_waiting_for_links(self) -> None:
+        if not self.master:
+            return
+        pending = self.spool.pending_uuids()
+        for start in range(0, len(pending), CODES_PER_SEARCH):
+            search = Search().where("uuid", "IN", pending[start : start + CODES_PER_SEARCH])
+            for items in self._pages(PRODUCTS, search, attributes=self.structure.identifier):
+                self.spool.add_uuids((p["uuid"], self.builder.product_id(p)) for p in items)
+        for product in self.spool.deferred():
+            self._write_product(self.builder.product_id(product), product, bool(product.get("enabled", True)))
+
+    def _assign(self, product_id: str, categories) -> None:
+        for category in self.structure.in_tree(sorted(set(categories))):
+            self.storefront.assignment(category, product_id)
+            self.count("assignments")
+
+    # -------------------------------------------------------------------- models
+    def _read_changed_models(self) -> None:
+        search = _with(model_search(self.profile), "updated", ">", self.since)
+        for items in self._pages(MODELS, search):
+            for model in items:
+                self._see(model)
+            self._add_models(items, changed=True)
+
+    def _add_models(self, items: list[dict], *, changed: bool) -> None:
+        self.spool.add_models(items, changed=changed)
+        if self.master:
+            self.spool.add_pending_uuids(
+                uuid for model in items for _, _, uuid in linked_products(model.get("associations")) if uuid
+            )
+
+    def _fetch_models(self, codes: list[str], *, field_name: str) -> int:
+        fetched = 0
+        for start in range(0, len(codes), CODES_PER_SEARCH):
+            search = Search().where(field_name, "IN", codes[start : start + CODES_PER_SEARCH])
+            for items in self._pages(MODELS, search):
+                self._add_models(items, changed=False)
+                fetched += len(items)
+        return fetched
+
+    def _fetch_missing_parents(self) -> None:
+        # Two rounds at most: variants name their parent, sub-models name the root.
+        for _ in range(2):
+            missing = self.spool.missing_parents()
+            if not missing:
+                return
+            self._fetch_models(missing, field_name="identifier")
+
+    def _read_whole_families_of_changed_masters(self) -> None:
+        """A master lists all its variants, so a changed one needs its unchanged siblings' ids too."""
+        self.spool.resolve_roots()
+        roots = self.spool.roots(changed_only=True)
+        self._fetch_models(roots, field_name="parent")
+        parents = sorted({*roots, *(m["code"] for root in roots for m in self.spool.sub_models(root))})
+        base = product_search(self.profile)
+        for start in range(0, len(parents), CODES_PER_SEARCH):
+            search = _with(base, "parent", "IN", parents[start : start + CODES_PER_SEARCH])
+            for items in self._pages(
+                PRODUCTS,
+                search,
+                attributes=",".join(sorted({self.structure.identifier, *self.structure.all_axes})),
+            ):
+                for product in items:
+                    self.spool.add_variant(
+                        self.builder.product_id(product),
+                        product["parent"],
+                        self.builder.axis_values(product.get("values") or {}),
+                        product.get("categories") or [],
+                        written=False,
+                    )
+
+    def _export_masters(self) -> None:
+        for root in self.spool.roots(changed_only=self.differential):
+            model = self.spool.model(root)
+            variants = self.spool.variants_of(root)
+            if model is None or not variants:
+                continue
+            groups = self.spool.sub_models(root)
+            if self.master:
+                self.master.product(self.builder.master(model, groups, variants))
+                for group in groups:
+                    self.master.product(self.builder.group(group))
+                    self.spool.mark_written(group["code"], ExportedItem.Kind.GROUP, True)
+                self.count("groups", len(groups))
+            self.spool.mark_written(root, ExportedItem.Kind.MASTER, True)
+            self.count("masters")
+            if self.storefront:
+                categories = {*(model.get("categories") or [])}
+                for group in groups:
+                    categories.update(group.get("categories") or [])
+                for _, _, variant_categories in variants:
+                    categories.update(variant_categories)
+                self._assign(root, categories)
+
+    # ------------------------------------------------------------------ removals
+    def _export_removals(self) -> None:
+        self.spool.add_previous(
+            ExportedItem.objects.filter(profile=self.profile, online=True)
+            .values_list("sfcc_id", "kind", "online")
+            .iterator(chunk_size=COMMIT_CHUNK)
+        )
+        if self.differential:
+            self._list_everything_in_scope()
+        self.spool.collect_gone(compare_with_written=not self.differential)
+        delete = self.profile.removal_mode == RemovalMode.DELETE
+        for product_id, _kind in self.spool.gone():
+            self.master.product(
+                ProductRecord(
+                    product_id=product_id, mode="delete" if delete else None, online=None if delete else False
+                )
+            )
+            self.count("deleted" if delete else "offline")
+
+    def _list_everything_in_scope(self) -> None:
+        """Every id the PIM still lists in the profile's scope, masters included; values left out."""
+        for items in self._pages(
+            PRODUCTS, product_search(self.profile), attributes=self.structure.identifier
+        ):
+            self.spool.add_listed(self.builder.product_id(p) for p in items)
+            self.spool.add_listed(p["parent"] for p in items if p.get("parent"))
+        for items in self._pages(MODELS, model_search(self.profile), attributes=self.structure.identifier):
+            self.spool.add_model_parents((m["code"], m.get("parent")) for m in items)
+        self.spool.list_roots_of_listed_groups()
+
+    # -------------------------------------------------------------------- commit
+    def commit(self) -> None:
+        """Record what SFCC now holds. Call only once the files are delivered."""
+        now = timezone.now()
+        delete = self.profile.removal_mode == RemovalMode.DELETE
+        with transaction.atomic():
+            batch: list[ExportedItem] = []
+            for sfcc_id, kind, online in self.spool.written():
+                batch.append(
+                    ExportedItem(
+                        profile=self.profile, sfcc_id=sfcc_id, kind=kind, online=online, exported_at=now
+                    )
+                )
+                if len(batch) >= COMMIT_CHUNK:
+                    self._upsert(batch)
+                    batch = []
+            self._upsert(batch)
+            gone = [sfcc_id for sfcc_id, _ in self.spool.gone()]
+            for start in range(0, len(gone), COMMIT_CHUNK):
+                items = ExportedItem.objects.filter(
+                    profile=self.profile, sfcc_id__in=gone[start : start + COMMIT_CHUNK]
+                )
+                if delete:
+                    items.delete()
+                else:
+                    items.update(online=False, exported_at=now)
+
+    @staticmethod
+    def _upsert(batch: list[ExportedItem]) -> None:
+        if batch:
+            ExportedItem.objects.bulk_create(
+                batch,
+                update_conflicts=True,
+                unique_fields=["profile", "sfcc_id"],
+                update_fields=["kind", "online", "exported_at"],
+            )
