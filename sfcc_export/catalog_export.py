@@ -145,9 +145,9 @@ class CatalogExport:
             if self.master:
                 self._export_removals()
         if self.builder.unresolved_links:
-            self.progress.warning(
-                f"{self.builder.unresolved_links} associations point to products the PIM no longer has; "
-                "they were left out of the product links."
+            self.progress.info(
+                f"{self.builder.unresolved_links} associations point to products outside this export "
+                "(deleted, disabled or filtered out); they are not product links in SFCC."
             )
         return self.outcome
 
@@ -221,9 +221,12 @@ class CatalogExport:
     def _write_products_waiting_for_links(self) -> None:
         if not self.master:
             return
-        pending = self.spool.pending_uuids()
+        # A full export has seen every product in scope by now; a differential one asks for the others.
+        pending = self.spool.pending_uuids() if self.differential else []
         for start in range(0, len(pending), CODES_PER_SEARCH):
-            search = Search().where("uuid", "IN", pending[start : start + CODES_PER_SEARCH])
+            search = _with(
+                product_search(self.profile), "uuid", "IN", pending[start : start + CODES_PER_SEARCH]
+            )
             for items in self._pages(PRODUCTS, search, attributes=self.structure.identifier):
                 self.spool.add_uuids((p["uuid"], self.builder.product_id(p)) for p in items)
         for product in self.spool.deferred():

@@ -237,6 +237,9 @@ class AkeneoClient:
         """Create or update one resource; returns 201 (created) or 204 (updated)."""
         return self._call(_Attempt("PATCH", self._url(path), json_body=body)).status_code
 
+    def delete(self, path: str) -> int:
+        return self._call(_Attempt("DELETE", self._url(path))).status_code
+
     def post(self, path: str, body: dict[str, Any]) -> requests.Response:
         return self._call(_Attempt("POST", self._url(path), json_body=body, idempotent=False))
 

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from connector.command_runs import exit_if_failed, run_from_command
 from sfcc_export.models import ExportProfile
-from sfcc_export.tasks import EXPORT
+from sfcc_export.export import JOBS, MODES
+from sfcc_export.tasks import COUNT_NAMES, EXPORT
 
 
 class Command(BaseCommand):
@@ -12,8 +13,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--profile", required=True)
-        parser.add_argument("--job", required=True, choices=["attributes", "master", "storefront", "all"])
-        parser.add_argument("--mode", choices=["full", "differential"], default="full")
+        parser.add_argument("--job", required=True, choices=JOBS)
+        parser.add_argument("--mode", choices=MODES, default="full")
         parser.add_argument("--output", help="Output folder for this run.")
         parser.add_argument("--json", action="store_true")
 
@@ -31,9 +32,13 @@ class Command(BaseCommand):
                         "run": run.pk,
                         "status": run.status,
                         "error": run.error or None,
+                        "job": options["job"],
+                        "mode": result.get("mode", options["mode"]),
                         "files": result.get("files", []),
                         "archive": result.get("archive"),
                         "attributes": result.get("attributes", 0),
+                        **{name: result.get("counts", {}).get(name, 0) for name in COUNT_NAMES},
+                        "watermarks": result.get("watermarks", {}),
                     }
                 )
             )

@@ -1,0 +1,348 @@
+"""SFCC `master`, `storefront` and `all` jobs against the sandbox PIM: validity, content, differential runs."""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from connector.akeneo import AkeneoClient
+from connector.models import AkeneoConnection, RunStatus
+from connector.runs import start_run
+from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo
+from connector.tasks import STRUCTURE_SYNC
+from sfcc_export.models import ExportedItem, ExportProfile
+from sfcc_export.tasks import EXPORT
+from tests.sfcc_xsd import SAFE_PARSER, assert_archive_valid, require_xsds
+
+pytestmark = pytest.mark.django_db
+C = "{http://www.demandware.com/xml/impex/catalog/2006-10-31}"
+NS = {"c": C[1:-1]}
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+LOCALES = {"en_US": "x-default", "fr_FR": "fr-FR", "de_DE": "de-DE"}
+PRODUCTS_PATH = "/api/rest/v1/products-uuid"
+
+
+def make_profile(pim: FakeAkeneo, output: Path, **overrides) -> ExportProfile:
+    require_xsds()
+    connection = AkeneoConnection.objects.create(
+        name="sandbox", base_url=pim.base_url, max_requests_per_second=1000, **SANDBOX_CREDENTIALS
+    )
+    assert start_run(STRUCTURE_SYNC, connection, inline=True).status == RunStatus.DONE
+    values = {
+        "name": "shop",
+        "connection": connection,
+        "channel": "ecommerce",
+        "master_catalog_id": "akeneo-master",
+        "storefront_catalog_id": "akeneo-storefront",
+        "locale_mapping": LOCALES,
+        "attribute_mapping": {
+            "name": "name",
+            "ean": "ean",
+            "description": "long-description",
+            "brand": "brand",
+        },
+        "output_dir": str(output),
+    }
+    return ExportProfile.objects.create(**{**values, **overrides})
+
+
+def export(profile: ExportProfile, job: str = "all", mode: str = "full", status=RunStatus.DONE):
+    run = start_run(EXPORT, profile, params={"job": job, "mode": mode}, inline=True)
+    assert run.status == status, run.error
+    return run
+
+
+def catalogs(run) -> dict[str, etree._Element]:
+    """The archive's documents by path inside the site folder, checked against the XSDs first."""
+    archive = Path(run.result["archive"])
+    assert assert_archive_valid(archive) == len(run.result["files"])
+    with zipfile.ZipFile(archive) as bundle:
+        return {
+            name.split("/", 1)[1]: etree.fromstring(bundle.read(name), SAFE_PARSER)
+            for name in bundle.namelist()
+            if name.endswith(".xml")
+        }
+
+
+def products(document: etree._Element) -> dict[str, etree._Element]:
+    return {p.get("product-id"): p for p in document.iterfind("c:product", NS)}
+
+
+def client_for(pim: FakeAkeneo) -> AkeneoClient:
+    return AkeneoClient(pim.base_url, **SANDBOX_CREDENTIALS)
+
+
+def pim_products(pim: FakeAkeneo) -> list[dict]:
+    with client_for(pim) as client:
+        return list(client.iter_products())
+
+
+def identifier(product: dict) -> str:
+    return product["values"]["sku"][0]["data"]
+
+
+@pytest.fixture
+def pim(sandbox_catalog_factory):
+    with FakeAkeneo(sandbox_catalog_factory(products=120, seed=7)) as server:
+        yield server
+
+
+def test_a_full_export_writes_a_valid_site_archive_with_masters_variants_groups_and_the_category_tree(
+    pim, tmp_path
+):
+    profile = make_profile(pim, tmp_path)
+    pim.clear_requests()
+
+    run = export(profile)
+    product_pages = pim.count("GET", PRODUCTS_PATH)
+    model_pages = pim.count("GET", "/api/rest/v1/product-models")
+
+    docs = catalogs(run)
+    assert set(docs) == {
+        "meta/system-objecttype-extensions.xml",
+        "catalogs/akeneo-master/catalog.xml",
+        "catalogs/akeneo-storefront/catalog.xml",
+    }
+    every = pim_products(pim)
+    enabled = [p for p in every if p["enabled"]]
+    master = products(docs["catalogs/akeneo-master/catalog.xml"])
+    models = {m["code"]: m for m in _pim_models(pim)}
+    roots = {m["code"] for m in models.values() if not m["parent"]}
+    exported_roots = {models[p["parent"]]["parent"] or p["parent"] for p in enabled if p["parent"]}
+    assert set(master) == {identifier(p) for p in enabled} | exported_roots | {
+        code for code, m in models.items() if m["parent"] in exported_roots
+    }
+    assert exported_roots <= roots
+    counts = run.result["counts"]
+    assert counts["products"] + counts["variants"] == len(enabled)
+    assert counts["masters"] == len(exported_roots)
+
+    for root in exported_roots:
+        element = master[root]
+        variant_ids = {v.get("product-id") for v in element.iterfind("c:variations/c:variants/c:variant", NS)}
+        below = {code for code, m in models.items() if m["parent"] == root} | {root}
+        assert variant_ids == {identifier(p) for p in enabled if p["parent"] in below}
+        axes = [a.get("attribute-id") for a in element.iterfind(".//c:variation-attribute", NS)]
+        groups = [g.get("product-id") for g in element.iterfind(".//c:variation-group", NS)]
+        if models[root]["family_variant"] == "clothing_color_size":
+            assert axes == ["akeneo_color", "akeneo_size"] and groups
+            for group in groups:  # each variation group is a product carrying its level-1 axis value
+                assert (
+                    master[group].find(
+                        "c:custom-attributes/c:custom-attribute[@attribute-id='akeneo_color']", NS
+                    )
+                    is not None
+                )
+        else:
+            assert len(axes) == 1 and not groups
+        for variant_id in variant_ids:  # every variant has a value for each axis, among the master's values
+            for axis in element.iterfind(".//c:variation-attribute", NS):
+                allowed = {v.get("value") for v in axis.iterfind(".//c:variation-attribute-value", NS)}
+                attribute_id = axis.get("attribute-id")
+                value = master[variant_id].find(
+                    f"c:custom-attributes/c:custom-attribute[@attribute-id='{attribute_id}']", NS
+                )
+                assert value is not None and value.text in allowed
+    names = master[identifier(enabled[0])].findall("c:display-name", NS)
+    assert {n.get(XML_LANG) for n in names} == {"x-default", "fr-FR", "de-DE"}
+
+    # every custom attribute used in the catalog is defined in the metadata
+    defined = {
+        d.get("attribute-id")
+        for d in docs["meta/system-objecttype-extensions.xml"].iter(
+            "{http://www.demandware.com/xml/impex/metadata/2006-10-31}attribute-definition"
+        )
+    }
+    used = {
+        c.get("attribute-id") for c in docs["catalogs/akeneo-master/catalog.xml"].iter(f"{C}custom-attribute")
+    }
+    assert used and used <= defined
+
+    # associations become product links to SFCC product ids
+    by_uuid = {p["uuid"]: identifier(p) for p in every}
+    linked = next(
+        p for p in enabled if any(a["products"] for a in p["associations"].values()) and not p["parent"]
+    )
+    expected_links = {
+        (by_uuid[u], {"X_SELL": "cross-sell", "UPSELL": "up-sell"}.get(kind, "other"))
+        for kind, block in linked["associations"].items()
+        for u in block["products"]
+    }
+    links = {
+        (link.get("product-id"), link.get("type"))
+        for link in master[identifier(linked)].iterfind(".//c:product-link", NS)
+    }
+    assert links == expected_links
+
+    storefront = docs["catalogs/akeneo-storefront/catalog.xml"]
+    categories = {c.get("category-id"): c for c in storefront.iterfind("c:category", NS)}
+    assert "root" in categories and categories["root"].find("c:parent", NS) is None
+    assert len(categories) == counts["categories"] == 17
+    assignments = {
+        (a.get("category-id"), a.get("product-id")) for a in storefront.iterfind("c:category-assignment", NS)
+    }
+    assert len(assignments) == counts["assignments"]
+    simple = next(p for p in enabled if not p["parent"] and p["categories"])
+    assert {(c, identifier(simple)) for c in simple["categories"]} <= assignments
+    assert any(product_id in exported_roots for _, product_id in assignments)
+    assert not any(
+        product_id in by_uuid.values()
+        and product_id not in {identifier(p) for p in enabled if not p["parent"]}
+        for _, product_id in assignments
+    )
+
+    # one request per 100 products in scope, and per 100 parents in each of two rounds (sub-models, roots)
+    assert product_pages == math.ceil(len(enabled) / 100)
+    assert model_pages <= math.ceil(len(models) / 100) * 2
+
+
+def _pim_models(pim: FakeAkeneo) -> list[dict]:
+    with client_for(pim) as client:
+        return list(client.iter_product_models())
+
+
+def _change(pim: FakeAkeneo, chosen: list[dict]) -> None:
+    with client_for(pim) as client:
+        for product in chosen:
+            client.patch(
+                f"products-uuid/{product['uuid']}",
+                {
+                    "values": {
+                        "name": [{"locale": "en_US", "scope": None, "data": f"Changed {identifier(product)}"}]
+                    }
+                },
+            )
+
+
+def test_a_differential_export_holds_exactly_the_changed_products_and_their_masters(pim, tmp_path):
+    profile = make_profile(pim, tmp_path)
+    export(profile)
+    enabled = [p for p in pim_products(pim) if p["enabled"]]
+    simple = [p for p in enabled if not p["parent"]][:3]
+    variants = [p for p in enabled if p["parent"]][:2]
+    _change(pim, simple + variants)
+    models = {m["code"]: m for m in _pim_models(pim)}
+    masters = {models[v["parent"]]["parent"] or v["parent"] for v in variants}
+
+    run = export(profile, mode="differential")
+
+    master = products(catalogs(run)["catalogs/akeneo-master/catalog.xml"])
+    groups = {code for code, m in models.items() if m["parent"] in masters}
+    assert set(master) == {identifier(p) for p in simple + variants} | masters | groups
+    assert run.result["mode"] == "differential"
+    assert run.result["counts"]["products"] == 3 and run.result["counts"]["variants"] == 2
+    for root in masters:  # the master lists all its variants, not only the changed one
+        listed = {v.get("product-id") for v in master[root].iterfind(".//c:variant", NS)}
+        below = {code for code, m in models.items() if m["parent"] == root} | {root}
+        assert listed == {identifier(p) for p in enabled if p["parent"] in below}
+    names = {n.get(XML_LANG): n.text for n in master[identifier(simple[0])].iterfind("c:display-name", NS)}
+    assert names["x-default"] == f"Changed {identifier(simple[0])}"
+
+    again = export(profile, mode="differential")
+    assert products(catalogs(again)["catalogs/akeneo-master/catalog.xml"]) == {}
+
+
+def test_after_a_failed_run_the_next_differential_still_holds_the_changes(pim, tmp_path):
+    profile = make_profile(pim, tmp_path)
+    export(profile)
+    chosen = [p for p in pim_products(pim) if p["enabled"] and p["parent"]][:3]
+    _change(pim, chosen)
+    pim.faults.every_nth(1, status=429, retry_after=3600, path_prefix="/api/rest/v1/product-models")
+
+    failed = export(profile, mode="differential", status=RunStatus.FAILED)
+
+    assert "next run exports these products again" in failed.error
+    pim.faults.clear()
+    run = export(profile, mode="differential")
+    master = products(catalogs(run)["catalogs/akeneo-master/catalog.xml"])
+    assert {identifier(p) for p in chosen} <= set(master)
+
+
+def test_disabled_and_deleted_products_go_offline_once(pim, tmp_path):
+    profile = make_profile(pim, tmp_path)
+    export(profile)
+    simple = [p for p in pim_products(pim) if p["enabled"] and not p["parent"]]
+    disabled, deleted = simple[0], simple[1]
+    with client_for(pim) as client:
+        client.patch(f"products-uuid/{disabled['uuid']}", {"enabled": False})
+        client.delete(f"products-uuid/{deleted['uuid']}")
+
+    run = export(profile, job="master", mode="differential")
+
+    master = products(catalogs(run)["catalogs/akeneo-master/catalog.xml"])
+    assert set(master) == {identifier(disabled), identifier(deleted)}
+    for product_id in master:
+        assert master[product_id].find("c:online-flag", NS).text == "false"
+    assert run.result["counts"]["offline"] == 2
+    offline = set(
+        ExportedItem.objects.filter(profile=profile, online=False).values_list("sfcc_id", flat=True)
+    )
+    assert offline == {identifier(disabled), identifier(deleted)}
+
+    again = export(profile, job="master", mode="differential")
+    assert products(catalogs(again)["catalogs/akeneo-master/catalog.xml"]) == {}
+
+
+def test_with_the_delete_removal_mode_a_deleted_product_is_deleted_in_sfcc(pim, tmp_path):
+    profile = make_profile(pim, tmp_path, removal_mode="delete")
+    export(profile, job="master")
+    gone = next(p for p in pim_products(pim) if p["enabled"] and not p["parent"])
+    with client_for(pim) as client:
+        client.delete(f"products-uuid/{gone['uuid']}")
+
+    run = export(profile, job="master", mode="full")
+
+    element = products(catalogs(run)["catalogs/akeneo-master/catalog.xml"])[identifier(gone)]
+    assert element.get("mode") == "delete" and len(element) == 0
+    assert not ExportedItem.objects.filter(profile=profile, sfcc_id=identifier(gone)).exists()
+
+
+def test_profile_filters_limit_the_products(pim, tmp_path):
+    profile = make_profile(pim, tmp_path, families=["shoes"], categories=["men"], completeness_min=50)
+
+    run = export(profile, job="master")
+
+    master = products(catalogs(run)["catalogs/akeneo-master/catalog.xml"])
+    requests = [r for r in pim.requests if r.path.startswith(PRODUCTS_PATH)]
+    assert master and all("completeness" in r.query.get("search", "") for r in requests)
+    by_id = {identifier(p): p for p in pim_products(pim)}
+    for product_id, element in master.items():
+        if product_id in by_id:
+            assert by_id[product_id]["family"] == "shoes"
+        else:
+            assert element.find("c:variations", NS) is not None
+
+
+def test_the_export_command_reports_counts_as_json_and_fails_with_exit_1(pim, tmp_path):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    make_profile(pim, tmp_path)
+    out = StringIO()
+    call_command(
+        "sfcc_export", "--profile", "shop", "--job", "all", "--mode", "differential", "--json", stdout=out
+    )
+    report = json.loads(out.getvalue())
+    assert report["status"] == "done" and report["mode"] == "full"  # no earlier run: everything
+    assert report["files"] == [
+        "meta/system-objecttype-extensions.xml",
+        "catalogs/akeneo-master/catalog.xml",
+        "catalogs/akeneo-storefront/catalog.xml",
+    ]
+    assert report["products"] > 0 and report["masters"] > 0 and report["variants"] > 0
+    assert report["categories"] == 17 and report["assignments"] > 0
+    assert_archive_valid(Path(report["archive"]))
+
+    pim.faults.every_nth(1, status=429, retry_after=3600, path_prefix=PRODUCTS_PATH)
+    out = StringIO()
+    with pytest.raises(CommandError, match="next run exports these products again"):  # manage.py exits 1
+        call_command("sfcc_export", "--profile", "shop", "--job", "master", "--json", stdout=out)
+    failed = json.loads(out.getvalue())
+    assert failed["status"] == "failed" and "429" in failed["error"]
