@@ -115,12 +115,14 @@ def start_scheduled_run(kind: str, target: models.Model | None, params: dict[str
     return run.status
 
 
-def queue_run_from_admin(request, kind: str, target: models.Model) -> Run | None:
+def queue_run_from_admin(
+    request, kind: str, target: models.Model, params: dict[str, Any] | None = None
+) -> Run | None:
     """What every admin run button does: queue it and say so, or say which run is already active."""
     from django.contrib import messages
 
     try:
-        run = start_run(kind, target, user=request.user)
+        run = start_run(kind, target, user=request.user, params=params)
     except RunAlreadyActive as exc:
         messages.warning(request, f"Not started: {exc}")
         return None

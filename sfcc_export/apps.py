@@ -8,7 +8,7 @@ class SfccExportConfig(AppConfig):
     def ready(self) -> None:
         from connector import roles, runs
 
-        from . import tasks
+        from . import signals, tasks  # noqa: F401 (signals registers the schedule receivers)
 
         runs.register_kind(tasks.EXPORT, "SFCC export", tasks.run_export)
         roles.add_role_permissions(

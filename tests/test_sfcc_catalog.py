@@ -1,4 +1,4 @@
-"""SFCC `master`, `storefront` and `all` jobs against the sandbox PIM: validity, content, differential runs."""
+"""SFCC `master`, `storefront` and `all` jobs on the sandbox PIM: validity, content, differential runs."""
 
 from __future__ import annotations
 

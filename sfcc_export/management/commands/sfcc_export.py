@@ -3,8 +3,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from connector.command_runs import exit_if_failed, run_from_command
-from sfcc_export.models import ExportProfile
 from sfcc_export.export import JOBS, MODES
+from sfcc_export.models import ExportProfile
 from sfcc_export.tasks import COUNT_NAMES, EXPORT
 
 

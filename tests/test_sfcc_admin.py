@@ -1,0 +1,157 @@
+"""Export profiles in the admin (form validation, the Export button per role) and their schedules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+from django_q.models import Schedule
+
+from connector.models import AkeneoConnection, Run, RunStatus, RunTrigger
+from connector.roles import BUSINESS_CONSULTANT, OPERATOR
+from connector.runs import start_run
+from connector.sandbox import SANDBOX_CREDENTIALS
+from connector.tasks import STRUCTURE_SYNC
+from sfcc_export.models import ExportProfile
+from sfcc_export.signals import export_schedule_name
+from sfcc_export.tasks import EXPORT, scheduled_export
+from tests.sfcc_xsd import assert_archive_valid, require_xsds
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def profile(fake_akeneo, tmp_path):
+    connection = AkeneoConnection.objects.create(
+        name="sandbox", base_url=fake_akeneo.base_url, max_requests_per_second=1000, **SANDBOX_CREDENTIALS
+    )
+    assert start_run(STRUCTURE_SYNC, connection, inline=True).status == RunStatus.DONE
+    return ExportProfile.objects.create(
+        name="shop",
+        connection=connection,
+        channel="ecommerce",
+        master_catalog_id="akeneo-master",
+        storefront_catalog_id="akeneo-storefront",
+        locale_mapping={"en_US": "x-default", "fr_FR": "fr-FR"},
+        output_dir=str(tmp_path / "exports"),
+    )
+
+
+def login(client, role: str | None, name: str) -> User:
+    user = User.objects.create_user(name, password="pw", is_staff=True)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    client.force_login(user)
+    return user
+
+
+def form_data(profile: ExportProfile, **changes) -> dict:
+    data = {
+        "name": profile.name,
+        "connection": profile.connection_id,
+        "channel": profile.channel,
+        "master_catalog_id": profile.master_catalog_id,
+        "storefront_catalog_id": profile.storefront_catalog_id,
+        "site_id": "",
+        "locale_mapping": '{"en_US": "x-default"}',
+        "attribute_mapping": "{}",
+        "association_mapping": "{}",
+        "attribute_group_id": "AkeneoAttributes",
+        "families": "[]",
+        "categories": "[]",
+        "only_enabled": "on",
+        "completeness_min": "",
+        "completeness_locales": "[]",
+        "removal_mode": "offline",
+        "output_dir": profile.output_dir,
+        "schedules": "{}",
+    }
+    return {**data, **changes}
+
+
+def test_the_operator_starts_an_export_from_the_profile_page_and_lands_on_the_run(
+    client, profile, django_capture_on_commit_callbacks
+):
+    require_xsds()
+    login(client, OPERATOR, "olivia")
+    page = client.get(reverse("admin:sfcc_export_exportprofile_change", args=[profile.pk]))
+    assert page.status_code == 200
+    assert b'id="export-form"' in page.content and b'value="storefront"' in page.content
+
+    with django_capture_on_commit_callbacks(execute=True):  # the task is queued once the request commits
+        response = client.post(
+            reverse("admin:sfcc_export_exportprofile_export", args=[profile.pk]),
+            {"job": "all", "mode": "full"},
+        )
+
+    run = Run.objects.get(kind=EXPORT)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:connector_run_change", args=[run.pk])
+    assert run.status == RunStatus.DONE and run.requested_by.username == "olivia"  # Q_SYNC: ran at once
+    assert run.params == {"job": "all", "mode": "full"}
+    assert_archive_valid(Path(run.result["archive"]))
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_users_without_the_export_permission_get_403_and_no_run(client, profile):
+    login(client, None, "nobody")
+    url = reverse("admin:sfcc_export_exportprofile_export", args=[profile.pk])
+    assert client.post(url, {"job": "master", "mode": "full"}).status_code == 403
+    assert client.get(url).status_code == 405  # state changes only by POST
+    assert not Run.objects.filter(kind=EXPORT).exists()
+
+
+def test_an_unknown_job_posted_to_the_export_url_is_refused_with_a_message(client, profile):
+    login(client, BUSINESS_CONSULTANT, "bea")
+    response = client.post(
+        reverse("admin:sfcc_export_exportprofile_export", args=[profile.pk]),
+        {"job": "pricebook", "mode": "full"},
+        follow=True,
+    )
+    assert "Choose a job" in response.content.decode()
+    assert not Run.objects.filter(kind=EXPORT).exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("locale_mapping", '{"en_US": "en-US"}', "Exactly one PIM locale must be mapped to x-default."),
+        ("attribute_mapping", '{"name": "title"}', "Not SFCC system attributes: title"),
+        ("association_mapping", '{"X_SELL": "sideways"}', "Not SFCC product link types: sideways"),
+        ("schedules", '{"master": "every night"}', "master:"),
+        ("schedules", '{"pricebook": "0 2 * * *"}', "Unknown export jobs: pricebook."),
+        ("families", '"shoes"', "A JSON list of codes"),
+    ],
+)
+def test_the_profile_form_refuses_bad_settings_with_a_message(client, profile, field, value, message):
+    login(client, BUSINESS_CONSULTANT, "bea")
+    response = client.post(
+        reverse("admin:sfcc_export_exportprofile_change", args=[profile.pk]),
+        form_data(profile, **{field: value}),
+    )
+    assert response.status_code == 200
+    assert message in " ".join(response.context["adminform"].form.errors[field])
+
+
+def test_a_cron_per_job_becomes_a_schedule_that_runs_the_export(profile):
+    require_xsds()
+    profile.schedules = {"attributes": "0 1 * * *", "master": "*/30 * * * *"}
+    profile.full_clean()
+    profile.save()
+    schedules = {s.name: s for s in Schedule.objects.filter(name__startswith=f"sfcc-export-{profile.pk}-")}
+    assert set(schedules) == {
+        export_schedule_name(profile.pk, "attributes"),
+        export_schedule_name(profile.pk, "master"),
+    }
+    master = schedules[export_schedule_name(profile.pk, "master")]
+    assert master.cron == "*/30 * * * *" and master.func == "sfcc_export.tasks.scheduled_export"
+
+    assert scheduled_export(profile.pk, "master") == RunStatus.DONE
+    run = Run.objects.get(kind=EXPORT)
+    assert run.trigger == RunTrigger.SCHEDULE and run.params == {"job": "master", "mode": "differential"}
+
+    profile.schedules = {}
+    profile.save()
+    assert not Schedule.objects.filter(name__startswith=f"sfcc-export-{profile.pk}-").exists()
