@@ -6,17 +6,34 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from connector.connections import find_connection
+from connector.models import Attribute
 
 from .models import ExportProfile
+
+# Applied to a new profile for the PIM attributes that exist; SFCC's own fields beat custom ones.
+USUAL_SYSTEM_MAPPING = {
+    "name": "name",
+    "short_description": "short-description",
+    "description": "long-description",
+    "ean": "ean",
+    "upc": "upc",
+    "brand": "brand",
+    "manufacturer_name": "manufacturer-name",
+    "manufacturer_sku": "manufacturer-sku",
+}
 
 
 def parse_locale_mapping(text: str) -> dict[str, str]:
     """``fr_FR=fr-FR,en_US=x-default`` → ``{"fr_FR": "fr-FR", "en_US": "x-default"}``."""
+    return parse_pairs(text, "PIM_LOCALE=SFCC_LOCALE")
+
+
+def parse_pairs(text: str, shape: str) -> dict[str, str]:
     mapping = {}
     for pair in filter(None, (p.strip() for p in text.split(","))):
         pim, sep, sfcc = pair.partition("=")
         if not sep or not pim.strip() or not sfcc.strip():
-            raise ValidationError(f"'{pair}' is not PIM_LOCALE=SFCC_LOCALE.")
+            raise ValidationError(f"'{pair}' is not {shape}.")
         mapping[pim.strip()] = sfcc.strip()
     return mapping
 
@@ -31,6 +48,15 @@ def save_profile(name: str, *, connection_name: str | None = None, **values) -> 
         profile = ExportProfile(name=name, locale_mapping={"en_US": "x-default"})
     if connection_name:
         profile.connection = find_connection(connection_name)
+    if created and values.get("attribute_mapping") is None:
+        present = set(
+            Attribute.objects.live()
+            .filter(connection=profile.connection, code__in=USUAL_SYSTEM_MAPPING)
+            .values_list("code", flat=True)
+        )
+        profile.attribute_mapping = {
+            code: name for code, name in USUAL_SYSTEM_MAPPING.items() if code in present
+        }
     for field, value in values.items():
         if value is not None:
             setattr(profile, field, value)

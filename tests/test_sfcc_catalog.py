@@ -14,6 +14,7 @@ from connector.models import AkeneoConnection, RunStatus
 from connector.runs import start_run
 from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo
 from connector.tasks import STRUCTURE_SYNC
+from sfcc_export.attributes import custom_attribute_id
 from sfcc_export.models import ExportedItem, ExportProfile
 from sfcc_export.tasks import EXPORT
 from tests.sfcc_xsd import SAFE_PARSER, assert_archive_valid, require_xsds
@@ -346,3 +347,90 @@ def test_the_export_command_reports_counts_as_json_and_fails_with_exit_1(pim, tm
         call_command("sfcc_export", "--profile", "shop", "--job", "master", "--json", stdout=out)
     failed = json.loads(out.getvalue())
     assert failed["status"] == "failed" and "429" in failed["error"]
+
+
+def test_a_catalog_with_every_attribute_type_three_locales_and_both_variant_depths_is_valid(
+    sandbox_catalog_factory, tmp_path
+):
+    catalog = sandbox_catalog_factory(products=80, seed=3)
+    catalog.attributes["nutrition"] = {
+        **catalog.attributes["care_instructions"],
+        "code": "nutrition",
+        "type": "pim_catalog_table",
+        "localizable": False,
+        "scopable": False,
+        "labels": {"en_US": "Nutrition", "fr_FR": "Nutrition (fr)", "de_DE": "Nährwerte"},
+    }
+    key = next(
+        k
+        for k in catalog.products
+        if not catalog.products[k].get("parent") and catalog.products[k]["enabled"]
+    )
+    product = catalog.products[key]
+    product["values"]["user_manual"] = [
+        {"locale": locale, "scope": None, "data": f"a/b/c/d/manual_{locale}.pdf"} for locale in LOCALES
+    ]
+    product["values"]["nutrition"] = [
+        {"locale": None, "scope": None, "data": [{"energy": "100 kcal", "fat": 3}]}
+    ]
+    catalog.products[key] = product
+    with FakeAkeneo(catalog) as server:
+        profile = make_profile(
+            server,
+            tmp_path,
+            attribute_mapping={
+                "name": "name",
+                "short_description": "short-description",
+                "description": "long-description",
+                "ean": "ean",
+                "upc": "upc",
+                "brand": "brand",
+                "manufacturer_name": "manufacturer-name",
+                "manufacturer_sku": "manufacturer-sku",
+                "gift_wrappable": "searchable-flag",
+            },
+        )
+        run = export(profile)
+        docs = catalogs(run)  # validates every document against the XSDs
+
+    master_doc = docs["catalogs/akeneo-master/catalog.xml"]
+    used = {c.get("attribute-id") for c in master_doc.iter(f"{C}custom-attribute")}
+    types = {code: a["type"] for code, a in catalog.attributes.items()}
+    exported_as_custom = {
+        code
+        for code, kind in types.items()
+        if kind not in ("pim_catalog_identifier", "pim_catalog_price_collection")
+        and code not in profile.attribute_mapping
+    }
+    assert {custom_attribute_id(code) for code in exported_as_custom} <= used  # every type has its values out
+    system = {child.tag.removeprefix(C) for p in master_doc.iterfind("c:product", NS) for child in p}
+    assert {
+        "ean",
+        "upc",
+        "display-name",
+        "short-description",
+        "long-description",
+        "searchable-flag",
+        "brand",
+    } <= system
+    assert {
+        "manufacturer-name",
+        "manufacturer-sku",
+        "online-flag",
+        "custom-attributes",
+        "variations",
+    } <= system
+    langs = {c.get(XML_LANG) for c in master_doc.iter(f"{C}custom-attribute")}
+    assert {"x-default", "fr-FR", "de-DE"} <= langs
+    masters = [
+        p for p in master_doc.iterfind("c:product", NS) if p.find("c:variations/c:variants", NS) is not None
+    ]
+    depths = {len(p.findall(".//c:variation-attribute", NS)) for p in masters}
+    assert depths == {1, 2}
+    defined = {
+        d.get("attribute-id")
+        for d in docs["meta/system-objecttype-extensions.xml"].iter(
+            "{http://www.demandware.com/xml/impex/metadata/2006-10-31}attribute-definition"
+        )
+    }
+    assert used <= defined

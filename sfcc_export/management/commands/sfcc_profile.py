@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from connector.connections import describe_validation_error
-from sfcc_export.profiles import parse_locale_mapping, save_profile
+from sfcc_export.profiles import parse_locale_mapping, parse_pairs, save_profile
 
 
 class Command(BaseCommand):
@@ -15,6 +15,11 @@ class Command(BaseCommand):
         parser.add_argument("--master-catalog")
         parser.add_argument("--storefront-catalog")
         parser.add_argument("--locales", help="PIM=SFCC pairs, e.g. fr_FR=fr-FR,en_US=x-default")
+        parser.add_argument(
+            "--attributes",
+            help="PIM attribute=SFCC system attribute pairs, e.g. name=name,ean=ean "
+            "(default for a new profile: the usual ones the PIM has)",
+        )
         parser.add_argument("--output", help="Output folder (default: EXPORT_ROOT/<name>).")
 
     def handle(self, *args, **options):
@@ -26,6 +31,9 @@ class Command(BaseCommand):
                 master_catalog_id=options["master_catalog"],
                 storefront_catalog_id=options["storefront_catalog"],
                 locale_mapping=parse_locale_mapping(options["locales"]) if options["locales"] else None,
+                attribute_mapping=parse_pairs(options["attributes"], "PIM_ATTRIBUTE=SFCC_ATTRIBUTE")
+                if options["attributes"]
+                else None,
                 output_dir=options["output"],
             )
         except ValidationError as exc:
