@@ -8,22 +8,12 @@ from django.db import models
 from connector.models import AkeneoConnection
 from connector.models.connection import validate_cron
 
+from .writers.catalog import SYSTEM_ORDER
+
 SFCC_LOCALE_DEFAULT = "x-default"
 EXPORT_JOBS = ("attributes", "master", "storefront")
 # PIM attribute → SFCC system attribute; "name" is the usual spelling of display-name.
-SYSTEM_ATTRIBUTES = (
-    "ean",
-    "upc",
-    "display-name",
-    "short-description",
-    "long-description",
-    "online-flag",
-    "searchable-flag",
-    "tax-class-id",
-    "brand",
-    "manufacturer-name",
-    "manufacturer-sku",
-)
+SYSTEM_ATTRIBUTES = SYSTEM_ORDER
 SYSTEM_ATTRIBUTE_ALIASES = {"name": "display-name"}
 LINK_TYPES = ("cross-sell", "replacement", "up-sell", "accessory", "spare-part", "newer-version", "other")
 DEFAULT_LINK_TYPES = {"X_SELL": "cross-sell", "UPSELL": "up-sell", "SUBSTITUTION": "replacement"}

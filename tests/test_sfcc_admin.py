@@ -9,14 +9,12 @@ from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from django_q.models import Schedule
 
-from connector.models import AkeneoConnection, Run, RunStatus, RunTrigger
+from connector.models import Run, RunStatus, RunTrigger
 from connector.roles import BUSINESS_CONSULTANT, OPERATOR
-from connector.runs import start_run
-from connector.sandbox import SANDBOX_CREDENTIALS
-from connector.tasks import STRUCTURE_SYNC
 from sfcc_export.models import ExportProfile
 from sfcc_export.signals import export_schedule_name
 from sfcc_export.tasks import EXPORT, scheduled_export
+from tests.sfcc_helpers import make_profile
 from tests.sfcc_xsd import assert_archive_valid, require_xsds
 
 pytestmark = pytest.mark.django_db
@@ -24,18 +22,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def profile(fake_akeneo, tmp_path):
-    connection = AkeneoConnection.objects.create(
-        name="sandbox", base_url=fake_akeneo.base_url, max_requests_per_second=1000, **SANDBOX_CREDENTIALS
-    )
-    assert start_run(STRUCTURE_SYNC, connection, inline=True).status == RunStatus.DONE
-    return ExportProfile.objects.create(
-        name="shop",
-        connection=connection,
-        channel="ecommerce",
-        master_catalog_id="akeneo-master",
-        storefront_catalog_id="akeneo-storefront",
-        locale_mapping={"en_US": "x-default", "fr_FR": "fr-FR"},
-        output_dir=str(tmp_path / "exports"),
+    return make_profile(
+        fake_akeneo, tmp_path / "exports", locale_mapping={"en_US": "x-default", "fr_FR": "fr-FR"}
     )
 
 

@@ -13,8 +13,8 @@ from connector.runs import start_run
 from connector.sandbox import SANDBOX_CREDENTIALS
 from connector.tasks import STRUCTURE_SYNC
 from sfcc_export.attributes import custom_attribute_id
-from sfcc_export.models import ExportProfile
 from sfcc_export.tasks import EXPORT
+from tests.sfcc_helpers import make_profile
 from tests.sfcc_xsd import SAFE_PARSER, assert_archive_valid, assert_valid, require_xsds
 
 pytestmark = pytest.mark.django_db
@@ -24,20 +24,7 @@ NS = {"m": "http://www.demandware.com/xml/impex/metadata/2006-10-31"}
 @pytest.fixture
 def profile(fake_akeneo, tmp_path):
     require_xsds()
-    connection = AkeneoConnection.objects.create(
-        name="sandbox", base_url=fake_akeneo.base_url, max_requests_per_second=1000, **SANDBOX_CREDENTIALS
-    )
-    assert start_run(STRUCTURE_SYNC, connection, inline=True).status == RunStatus.DONE
-    return ExportProfile.objects.create(
-        name="shop",
-        connection=connection,
-        channel="ecommerce",
-        master_catalog_id="akeneo-master",
-        storefront_catalog_id="akeneo-storefront",
-        locale_mapping={"en_US": "x-default", "fr_FR": "fr-FR", "de_DE": "de-DE"},
-        attribute_mapping={"name": "name", "ean": "ean"},
-        output_dir=str(tmp_path / "exports"),
-    )
+    return make_profile(fake_akeneo, tmp_path / "exports", attribute_mapping={"name": "name", "ean": "ean"})
 
 
 def test_custom_attribute_ids_are_camel_case():

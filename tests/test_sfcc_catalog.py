@@ -10,48 +10,25 @@ import pytest
 from lxml import etree
 
 from connector.akeneo import AkeneoClient
-from connector.models import AkeneoConnection, RunStatus
+from connector.models import RunStatus
 from connector.runs import start_run
 from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo
-from connector.tasks import STRUCTURE_SYNC
 from sfcc_export.attributes import custom_attribute_id
 from sfcc_export.models import ExportedItem, ExportProfile
+from sfcc_export.profiles import USUAL_SYSTEM_MAPPING
 from sfcc_export.tasks import EXPORT
+from tests.sfcc_helpers import LOCALES, make_profile
 from tests.sfcc_xsd import SAFE_PARSER, assert_archive_valid, require_xsds
 
 pytestmark = pytest.mark.django_db
 C = "{http://www.demandware.com/xml/impex/catalog/2006-10-31}"
 NS = {"c": C[1:-1]}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-LOCALES = {"en_US": "x-default", "fr_FR": "fr-FR", "de_DE": "de-DE"}
 PRODUCTS_PATH = "/api/rest/v1/products-uuid"
 
 
-def make_profile(pim: FakeAkeneo, output: Path, **overrides) -> ExportProfile:
-    require_xsds()
-    connection = AkeneoConnection.objects.create(
-        name="sandbox", base_url=pim.base_url, max_requests_per_second=1000, **SANDBOX_CREDENTIALS
-    )
-    assert start_run(STRUCTURE_SYNC, connection, inline=True).status == RunStatus.DONE
-    values = {
-        "name": "shop",
-        "connection": connection,
-        "channel": "ecommerce",
-        "master_catalog_id": "akeneo-master",
-        "storefront_catalog_id": "akeneo-storefront",
-        "locale_mapping": LOCALES,
-        "attribute_mapping": {
-            "name": "name",
-            "ean": "ean",
-            "description": "long-description",
-            "brand": "brand",
-        },
-        "output_dir": str(output),
-    }
-    return ExportProfile.objects.create(**{**values, **overrides})
-
-
 def export(profile: ExportProfile, job: str = "all", mode: str = "full", status=RunStatus.DONE):
+    require_xsds()
     run = start_run(EXPORT, profile, params={"job": job, "mode": mode}, inline=True)
     assert run.status == status, run.error
     return run
@@ -378,17 +355,7 @@ def test_a_catalog_with_every_attribute_type_three_locales_and_both_variant_dept
         profile = make_profile(
             server,
             tmp_path,
-            attribute_mapping={
-                "name": "name",
-                "short_description": "short-description",
-                "description": "long-description",
-                "ean": "ean",
-                "upc": "upc",
-                "brand": "brand",
-                "manufacturer_name": "manufacturer-name",
-                "manufacturer_sku": "manufacturer-sku",
-                "gift_wrappable": "searchable-flag",
-            },
+            attribute_mapping={**USUAL_SYSTEM_MAPPING, "gift_wrappable": "searchable-flag"},
         )
         run = export(profile)
         docs = catalogs(run)  # validates every document against the XSDs

@@ -1,0 +1,36 @@
+"""An export profile on a synced sandbox connection, for the SFCC export tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from connector.models import AkeneoConnection, RunStatus
+from connector.runs import start_run
+from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo
+from connector.tasks import STRUCTURE_SYNC
+from sfcc_export.models import ExportProfile
+
+LOCALES = {"en_US": "x-default", "fr_FR": "fr-FR", "de_DE": "de-DE"}
+
+
+def make_profile(pim: FakeAkeneo, output: Path, **overrides) -> ExportProfile:
+    connection = AkeneoConnection.objects.create(
+        name="sandbox", base_url=pim.base_url, max_requests_per_second=1000, **SANDBOX_CREDENTIALS
+    )
+    assert start_run(STRUCTURE_SYNC, connection, inline=True).status == RunStatus.DONE
+    values = {
+        "name": "shop",
+        "connection": connection,
+        "channel": "ecommerce",
+        "master_catalog_id": "akeneo-master",
+        "storefront_catalog_id": "akeneo-storefront",
+        "locale_mapping": LOCALES,
+        "attribute_mapping": {
+            "name": "name",
+            "ean": "ean",
+            "description": "long-description",
+            "brand": "brand",
+        },
+        "output_dir": str(output),
+    }
+    return ExportProfile.objects.create(**{**values, **overrides})
