@@ -20,6 +20,9 @@ env = environ.Env(
     AKENEO_DEFAULT_TIMEOUT=(float, 30.0),
     AKENEO_MAX_RETRIES=(int, 6),
     AKENEO_RETRY_BUDGET_SECONDS=(float, 120.0),
+    SFCC_MAX_RETRIES=(int, 4),
+    SFCC_POLL_SECONDS=(float, 5.0),
+    SFCC_IMPORT_TIMEOUT_SECONDS=(float, 3600.0),
     Q_WORKERS=(int, 2),
     Q_TIMEOUT=(int, 3600),
     Q_SYNC=(bool, False),
@@ -103,6 +106,9 @@ LOGIN_URL = "admin:login"
 AKENEO_DEFAULT_TIMEOUT = env("AKENEO_DEFAULT_TIMEOUT")
 AKENEO_MAX_RETRIES = env("AKENEO_MAX_RETRIES")
 AKENEO_RETRY_BUDGET_SECONDS = env("AKENEO_RETRY_BUDGET_SECONDS")
+SFCC_MAX_RETRIES = env("SFCC_MAX_RETRIES")
+SFCC_POLL_SECONDS = env("SFCC_POLL_SECONDS")
+SFCC_IMPORT_TIMEOUT_SECONDS = env("SFCC_IMPORT_TIMEOUT_SECONDS")
 EXPORT_ROOT = Path(env("EXPORT_ROOT"))
 UPLOAD_ROOT = Path(env("UPLOAD_ROOT"))
 
@@ -137,3 +143,6 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000  # the attribute tab posts one field per attribute (2,000+)
+
+# URL fields without a scheme mean https, as they will from Django 6 on.
+FORMS_URLFIELD_ASSUME_HTTPS = True

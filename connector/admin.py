@@ -8,10 +8,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from . import models
+from .admin_secrets import SecretFieldsAdmin
 from .checks import check_connection
 from .forms import AkeneoConnectionForm
 from .models import AkeneoConnection, Run, RunLogEntry
@@ -19,16 +19,15 @@ from .run_views import log_entries, run_snapshot
 from .runs import kind_label, queue_run_from_admin, request_cancel
 from .tasks import STRUCTURE_SYNC
 
-sensitive_secrets = method_decorator(sensitive_post_parameters("secret", "password"))
-
 
 def run_admin_url(run: Run, admin_site_name: str = "admin") -> str:
     return reverse(f"{admin_site_name}:connector_run_change", args=[run.pk])
 
 
 @admin.register(AkeneoConnection)
-class AkeneoConnectionAdmin(admin.ModelAdmin):
+class AkeneoConnectionAdmin(SecretFieldsAdmin, admin.ModelAdmin):
     form = AkeneoConnectionForm
+    secret_fields = ("secret", "password")
     change_form_template = "admin/connector/akeneoconnection/change_form.html"
     sync_status_template = "admin/connector/akeneoconnection/sync_status.html"
     list_display = ("name", "base_url", "username", "check_status", "last_synced_at", "sync_cron")
@@ -45,11 +44,6 @@ class AkeneoConnectionAdmin(admin.ModelAdmin):
     def check_status(self, obj: AkeneoConnection) -> bool | None:
         return obj.last_check_ok
 
-    @sensitive_secrets
-    def add_view(self, request, form_url="", extra_context=None):
-        return super().add_view(request, form_url, extra_context)
-
-    @sensitive_secrets
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),

@@ -6,6 +6,8 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
+from connector.admin_secrets import SecretFieldsAdmin
+from connector.forms import WriteOnlySecretsForm
 from connector.runs import queue_run_from_admin
 
 from .export import JOBS, MODES
@@ -14,14 +16,29 @@ from .tasks import EXPORT
 
 JOB_LABELS = {
     "attributes": "Attributes (metadata)",
+    "assets": "Images and assets",
+    "pricebook": "Pricebooks",
     "master": "Master catalog",
     "storefront": "Storefront catalog",
-    "all": "All of them",
+    "entities": "Reference entities (content assets)",
+    "record-grouping": "Record grouping",
+    "refinements": "Save catalog refinements (from SFCC)",
+    "all": "All of them, in order",
 }
 
 
+class ExportProfileForm(WriteOnlySecretsForm):
+    write_only = ("api_client_secret",)
+
+    class Meta:
+        model = ExportProfile
+        fields = "__all__"
+
+
 @admin.register(ExportProfile)
-class ExportProfileAdmin(admin.ModelAdmin):
+class ExportProfileAdmin(SecretFieldsAdmin, admin.ModelAdmin):
+    form = ExportProfileForm
+    secret_fields = ("api_client_secret",)
     change_form_template = "admin/sfcc_export/exportprofile/change_form.html"
     list_display = ("name", "connection", "channel", "master_catalog_id", "storefront_catalog_id")
     list_filter = ("connection",)
@@ -46,7 +63,25 @@ class ExportProfileAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        ("Images", {"fields": ("image_view_types", "image_location", "image_base_url")}),
+        (
+            "Prices and reference entities",
+            {"fields": ("price_attribute", "reference_entities", "library_id", "record_group_id")},
+        ),
         ("Output and schedule", {"fields": ("removal_mode", "output_dir", "schedules")}),
+        (
+            "Delivery",
+            {
+                "fields": (
+                    "delivery_target",
+                    "instance_url",
+                    "account_manager_url",
+                    "api_client_id",
+                    "api_client_secret",
+                    "ocapi_version",
+                )
+            },
+        ),
     )
 
     def _can_export(self, request: HttpRequest) -> bool:

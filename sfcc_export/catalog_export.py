@@ -32,6 +32,7 @@ from .records import RecordBuilder, linked_products
 from .spool import Spool
 from .structure import CatalogStructure
 from .writers.catalog import CatalogWriter, ProductRecord
+from .writers.pricebook import PricebookWriter, decimal_amount, pricebook_id
 
 PRODUCTS = "products-uuid"
 MODELS = "product-models"
@@ -43,6 +44,7 @@ COMMIT_CHUNK = 2000
 class CatalogFiles:
     master: Path | None = None
     storefront: Path | None = None
+    pricebooks: Path | None = None  # folder: one <currency>-list-prices.xml per channel currency
 
 
 @dataclass
@@ -115,6 +117,7 @@ class CatalogExport:
         self.outcome = CatalogOutcome()
         self.master: CatalogWriter | None = None
         self.storefront: CatalogWriter | None = None
+        self.pricebooks: dict[str, PricebookWriter] = {}
 
     @property
     def differential(self) -> bool:
@@ -133,6 +136,8 @@ class CatalogExport:
                 for category in self.structure.categories:
                     self.storefront.category(category)
                 self.count("categories", len(self.structure.categories))
+            if files.pricebooks:
+                self.pricebooks = self._open_pricebooks(stack, files.pricebooks)
             if self.differential:
                 self._read_changed_models()
             self._export_products()
@@ -141,7 +146,8 @@ class CatalogExport:
                 self._read_whole_families_of_changed_masters()
             self._write_products_waiting_for_links()
             self.spool.resolve_roots()
-            self._export_masters()
+            if self.master or self.storefront:
+                self._export_masters()
             if self.master:
                 self._export_removals()
         if self.builder.unresolved_links:
@@ -150,6 +156,18 @@ class CatalogExport:
                 "(deleted, disabled or filtered out); they are not product links in SFCC."
             )
         return self.outcome
+
+    def _open_pricebooks(self, stack: ExitStack, folder: Path) -> dict[str, PricebookWriter]:
+        folder.mkdir(parents=True, exist_ok=True)
+        writers = {}
+        for currency in self.structure.currencies:
+            out = stack.enter_context((folder / f"{pricebook_id(currency)}.xml").open("wb"))
+            writers[currency] = stack.enter_context(
+                PricebookWriter(out, currency, {"x-default": f"{currency} list prices"})
+            )
+        if not writers:
+            self.progress.warning(f"Channel '{self.profile.channel}' has no active currency: no pricebook.")
+        return writers
 
     def count(self, name: str, n: int = 1) -> None:
         self.outcome.counts[name] = self.outcome.counts.get(name, 0) + n
@@ -183,6 +201,8 @@ class CatalogExport:
         online = bool(product.get("enabled", True))
         if product.get("uuid"):
             self.spool.add_uuids([(product["uuid"], product_id)])
+        if self.pricebooks:
+            self._price(product_id, values)
         if self.master:
             unknown = self.spool.unknown_uuids(
                 uuid for _, _, uuid in linked_products(product.get("associations")) if uuid
@@ -207,6 +227,17 @@ class CatalogExport:
             if self.storefront:
                 self._assign(product_id, product.get("categories") or [])
         self.spool.mark_written(product_id, ExportedItem.Kind.PRODUCT, online)
+
+    def _price(self, product_id: str, values: dict) -> None:
+        for entry in values.get(self.profile.price_attribute) or []:
+            if entry.get("scope") not in (None, self.profile.channel) or entry.get("locale") is not None:
+                continue
+            for price in entry.get("data") or []:
+                writer = self.pricebooks.get(price.get("currency"))
+                amount = decimal_amount(price.get("amount"))
+                if writer and amount is not None:
+                    writer.price(product_id, amount)
+                    self.count("price_tables")
 
     def _write_product(self, product_id: str, product: dict, online: bool) -> None:
         self.master.product(

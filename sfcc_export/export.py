@@ -1,4 +1,4 @@
-"""SFCC export runs: files laid out as a site archive, then zipped."""
+"""SFCC export runs: the jobs' files laid out as a site archive, zipped, and delivered if asked."""
 
 from __future__ import annotations
 
@@ -15,13 +15,24 @@ from connector.models import Run, RunStatus
 
 from .attributes import custom_attributes
 from .catalog_export import CatalogExport, CatalogFiles
-from .models import EXPORT_JOBS, ExportProfile
+from .delivery import ImportResult, SfccClient
+from .entities import export_entities
+from .models import EXPORT_JOBS, READ_JOBS, DeliveryTarget, ExportProfile
+from .record_grouping import record_group
 from .structure import load_structure
-from .writers.metadata import write_product_attributes
+from .writers.metadata import GroupDefinition, write_product_extensions
 
-JOBS = (*EXPORT_JOBS, "all")
-CATALOG_JOBS = ("master", "storefront")
+JOBS = (*EXPORT_JOBS, *READ_JOBS, "all")
+# The jobs served by one streamed pass over the PIM's products.
+PASS_JOBS = ("assets", "pricebook", "master", "storefront")
 MODES = ("full", "differential")
+METADATA_FILE = "meta/system-objecttype-extensions.xml"
+
+
+class DeliveryRejected(Exception):
+    def __init__(self, result: ImportResult):
+        super().__init__(result.message)
+        self.result = result
 
 
 def jobs_of(job: str) -> tuple[str, ...]:
@@ -43,14 +54,26 @@ def catalog_path(folder: Path, catalog_id: str) -> Path:
     return folder / "catalogs" / catalog_id / "catalog.xml"
 
 
-def export_attributes(profile: ExportProfile, folder: Path) -> dict:
-    target = folder / "meta" / "system-objecttype-extensions.xml"
+def export_metadata(profile: ExportProfile, jobs: tuple[str, ...], folder: Path) -> dict:
+    """attributes and record-grouping share the one Product type extension file of a site archive."""
+    groups = []
+    if "attributes" in jobs:
+        groups.append(
+            GroupDefinition(
+                profile.attribute_group_id, {"x-default": "Akeneo attributes"}, custom_attributes(profile)
+            )
+        )
+    if "record-grouping" in jobs and profile.reference_entities:
+        groups.append(record_group(profile))
+    target = folder / METADATA_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("wb") as out:
-        count = write_product_attributes(
-            out, custom_attributes(profile), profile.attribute_group_id, {"x-default": "Akeneo attributes"}
-        )
-    return {"files": [str(target.relative_to(folder))], "attributes": count}
+        written = write_product_extensions(out, groups)
+    return {
+        "files": [METADATA_FILE],
+        "attributes": written.get(profile.attribute_group_id, 0) if "attributes" in jobs else 0,
+        "record_attributes": written.get(profile.record_group_id, 0) if "record-grouping" in jobs else 0,
+    }
 
 
 def last_watermark(profile: ExportProfile, job: str) -> datetime | None:
@@ -72,12 +95,12 @@ def export_catalogs(
     progress,
     deliver: Callable[[], None],
 ) -> dict:
-    """Write the master and/or storefront catalog; returns the run result (files, counts, watermarks).
+    """The product pass: catalogs and pricebooks; returns files, counts and watermarks.
 
     ``deliver`` runs once the files are written; only if it returns is the export recorded as done.
     """
-    catalog_jobs = [job for job in CATALOG_JOBS if job in jobs]
-    previous = {job: last_watermark(profile, job) for job in catalog_jobs}
+    pass_jobs = [job for job in PASS_JOBS if job in jobs]
+    previous = {job: last_watermark(profile, job) for job in pass_jobs}
     since = None
     if mode == "differential":
         if any(stamp is None for stamp in previous.values()):
@@ -88,6 +111,7 @@ def export_catalogs(
     files = CatalogFiles(
         master=catalog_path(folder, profile.master_catalog_id) if "master" in jobs else None,
         storefront=catalog_path(folder, profile.storefront_catalog_id) if "storefront" in jobs else None,
+        pricebooks=folder / "pricebooks" if "pricebook" in jobs else None,
     )
     with tempfile.TemporaryDirectory(prefix="sfcc-export-") as scratch, profile.connection.client() as client:
         export = CatalogExport(profile, client, load_structure(profile), progress, Path(scratch), since=since)
@@ -100,12 +124,93 @@ def export_catalogs(
     watermark = outcome.watermark or since
     if watermark is None:
         watermark = max((stamp for stamp in previous.values() if stamp), default=None)
+    written = [path for path in (files.master, files.storefront) if path]
+    if files.pricebooks:
+        written += sorted(files.pricebooks.glob("*.xml"))
     return {
-        "files": [str(path.relative_to(folder)) for path in (files.master, files.storefront) if path],
+        "files": [str(path.relative_to(folder)) for path in written],
         "counts": outcome.counts,
-        "watermarks": {job: watermark.isoformat() for job in catalog_jobs} if watermark else {},
+        "watermarks": {job: watermark.isoformat() for job in pass_jobs} if watermark else {},
         "mode": "differential" if since else "full",
     }
+
+
+def sfcc_client(profile: ExportProfile) -> SfccClient:
+    return SfccClient(
+        profile.instance_url,
+        profile.account_manager_url,
+        profile.api_client_id,
+        profile.api_client_secret,
+        ocapi_version=profile.ocapi_version,
+        max_attempts=settings.SFCC_MAX_RETRIES,
+        poll_seconds=settings.SFCC_POLL_SECONDS,
+        import_timeout=settings.SFCC_IMPORT_TIMEOUT_SECONDS,
+    )
+
+
+def deliver_archive(profile: ExportProfile, archive: Path, progress) -> ImportResult:
+    """Upload and import the archive; raises DeliveryRejected when SFCC's import ends in error."""
+    progress.info(f"Delivering {archive.name} to {profile.instance_url} (WebDAV, then site import).")
+    with sfcc_client(profile) as client:
+        result = client.deliver(archive)
+    if not result.ok:
+        raise DeliveryRejected(result)
+    progress.info(
+        f"SFCC imported {archive.name}: {result.exit_code} {result.message} "
+        f"(execution {result.execution_id})."
+    )
+    return result
+
+
+def wants_delivery(profile: ExportProfile, requested: bool | None) -> bool:
+    return profile.delivery_target == DeliveryTarget.INSTANCE if requested is None else requested
+
+
+def run_jobs(
+    profile: ExportProfile, job: str, mode: str, progress, *, output: str | None, deliver: bool
+) -> dict:
+    """Write the job's files into a new archive folder, zip it, deliver it; returns the run result."""
+    jobs = jobs_of(job)
+    folder = archive_folder(profile, progress.run.pk, output)
+    result: dict = {"job": job, "folder": str(folder), "files": [], "counts": {}, "attributes": 0}
+    if "record-grouping" in jobs and not profile.reference_entities:
+        progress.info("Record grouping: the profile names no reference entity.")
+    if "attributes" in jobs or ("record-grouping" in jobs and profile.reference_entities):
+        metadata = export_metadata(profile, jobs, folder)
+        result["files"] += metadata["files"]
+        result["attributes"] = metadata["attributes"]
+        result["counts"]["record_attributes"] = metadata["record_attributes"]
+        progress.count("attributes", metadata["attributes"])
+    if "entities" in jobs and not profile.reference_entities:
+        progress.info("Entities: the profile names no reference entity.")
+    elif "entities" in jobs and not profile.content_library_id:
+        progress.warning("Entities: set the profile's library id (or site id) to export reference entities.")
+    elif "entities" in jobs:
+        entities = export_entities(profile, folder)
+        result["files"] += entities["files"]
+        result["counts"]["content_assets"] = entities["content_assets"]
+        progress.count("content_assets", entities["content_assets"])
+        for code in entities["missing_entities"]:
+            progress.warning(f"Reference entity '{code}' is not in the mirror: synchronise the structure.")
+
+    def finish() -> None:
+        archive = zip_archive(folder)
+        result["archive"] = str(archive)
+        if deliver:
+            try:
+                result["delivery"] = deliver_archive(profile, archive, progress).as_dict()
+            except DeliveryRejected as exc:
+                result["delivery"] = exc.result.as_dict()
+                raise
+
+    if any(name in jobs for name in PASS_JOBS):
+        catalogs = export_catalogs(profile, jobs, folder, mode, progress, finish)
+        result["files"] += catalogs["files"]
+        result["counts"].update(catalogs["counts"])
+        result.update(watermarks=catalogs["watermarks"], mode=catalogs["mode"])
+    else:
+        finish()
+    return result
 
 
 def zip_archive(folder: Path) -> Path:

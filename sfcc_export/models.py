@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -11,7 +13,9 @@ from connector.models.connection import validate_cron
 from .writers.catalog import SYSTEM_ORDER
 
 SFCC_LOCALE_DEFAULT = "x-default"
-EXPORT_JOBS = ("attributes", "master", "storefront")
+# The cartridge's jobs, in the order `all` runs them; `refinements` reads from SFCC and runs alone.
+EXPORT_JOBS = ("attributes", "assets", "pricebook", "master", "storefront", "entities", "record-grouping")
+READ_JOBS = ("refinements",)
 # PIM attribute → SFCC system attribute; "name" is the usual spelling of display-name.
 SYSTEM_ATTRIBUTES = SYSTEM_ORDER
 SYSTEM_ATTRIBUTE_ALIASES = {"name": "display-name"}
@@ -66,7 +70,7 @@ def validate_association_mapping(value) -> None:
 
 def validate_schedules(value) -> None:
     schedules = _string_map(value, "schedule list", '{"master": "0 2 * * *"}')
-    unknown = sorted(set(schedules) - {*EXPORT_JOBS, "all"})
+    unknown = sorted(set(schedules) - {*EXPORT_JOBS, *READ_JOBS, "all"})
     if unknown:
         raise ValidationError(f"Unknown export jobs: {', '.join(unknown)}.")
     for job, cron in schedules.items():
@@ -79,6 +83,34 @@ def validate_schedules(value) -> None:
 def validate_code_list(value) -> None:
     if not isinstance(value, list) or not all(isinstance(code, str) and code for code in value):
         raise ValidationError('A JSON list of codes, like ["shoes", "clothing"].')
+
+
+def validate_view_types(value) -> None:
+    if not isinstance(value, dict) or not all(
+        isinstance(view, str)
+        and view
+        and isinstance(codes, list)
+        and all(isinstance(c, str) and c for c in codes)
+        for view, codes in value.items()
+    ):
+        raise ValidationError(
+            'Image view types are a JSON object like {"large": ["main_image", "packshots"]}.'
+        )
+
+
+def validate_http_url(value: str) -> None:
+    if value and not value.startswith(("http://", "https://")):
+        raise ValidationError("Only http:// and https:// URLs are allowed.")
+
+
+class ImageLocation(models.TextChoices):
+    ARCHIVE = "archive", "Packed into the site archive (static images)"
+    URL = "url", "Referenced by URL (external location)"
+
+
+class DeliveryTarget(models.TextChoices):
+    FOLDER = "folder", "Folder only"
+    INSTANCE = "instance", "SFCC instance (WebDAV + OCAPI site import)"
 
 
 class RemovalMode(models.TextChoices):
@@ -147,6 +179,47 @@ class ExportProfile(models.Model):
     output_dir = models.CharField(
         max_length=500, blank=True, help_text="Default: EXPORT_ROOT/<profile name>."
     )
+    image_view_types = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_view_types],
+        help_text='SFCC view type → PIM image or asset collection attributes, e.g. {"large": ["photo"]}.',
+    )
+    image_location = models.CharField(
+        max_length=10, choices=ImageLocation.choices, default=ImageLocation.ARCHIVE
+    )
+    image_base_url = models.URLField(
+        blank=True, validators=[validate_http_url], help_text="Base URL of the images when referenced by URL."
+    )
+    price_attribute = models.CharField(
+        max_length=255, blank=True, default="price", help_text="PIM price collection feeding the pricebooks."
+    )
+    reference_entities = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_code_list],
+        help_text="Reference entities exported as content assets and grouped as records.",
+    )
+    library_id = models.CharField(
+        max_length=256,
+        blank=True,
+        help_text="SFCC content library of the entity records; default: the site id.",
+    )
+    record_group_id = models.CharField(max_length=256, default="AkeneoRecords")
+    delivery_target = models.CharField(
+        max_length=10, choices=DeliveryTarget.choices, default=DeliveryTarget.FOLDER
+    )
+    instance_url = models.URLField(
+        blank=True,
+        validators=[validate_http_url],
+        help_text="e.g. https://my-sandbox.dx.commercecloud.salesforce.com",
+    )
+    account_manager_url = models.URLField(
+        default="https://account.demandware.com", validators=[validate_http_url]
+    )
+    api_client_id = models.CharField("API client id", max_length=255, blank=True)
+    api_client_secret = models.CharField("API client secret", max_length=255, blank=True)
+    ocapi_version = models.CharField("OCAPI version", max_length=10, default="v23_2")
     schedules = models.JSONField(
         default=dict,
         blank=True,
@@ -162,6 +235,28 @@ class ExportProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.delivery_target == DeliveryTarget.INSTANCE:
+            missing = [
+                label
+                for label, value in (
+                    ("instance_url", self.instance_url),
+                    ("api_client_id", self.api_client_id),
+                    ("api_client_secret", self.api_client_secret),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValidationError({name: "Needed to deliver to an SFCC instance." for name in missing})
+        if self.image_location == ImageLocation.URL and self.image_view_types and not self.image_base_url:
+            raise ValidationError({"image_base_url": "Needed when images are referenced by URL."})
+        if not re.fullmatch(r"v\d+_\d+", self.ocapi_version or ""):
+            raise ValidationError({"ocapi_version": "An OCAPI version looks like v23_2."})
+
+    @property
+    def content_library_id(self) -> str:
+        return self.library_id or self.site_id
 
     def system_attribute_of(self) -> dict[str, str]:
         """PIM attribute code → SFCC system element name."""
@@ -196,3 +291,44 @@ class ExportedItem(models.Model):
 
     def __str__(self) -> str:
         return self.sfcc_id
+
+
+class MediaFile(models.Model):
+    """A PIM media file or asset media downloaded once, kept by content hash across runs and profiles.
+
+    PIM media keys name one content for ever (a changed image gets a new key), so a known key is
+    never downloaded again.
+    """
+
+    connection = models.ForeignKey(AkeneoConnection, on_delete=models.CASCADE, related_name="+")
+    pim_key = models.CharField("PIM media key", max_length=500)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField()
+    file_name = models.CharField(max_length=255, help_text="Name in the SFCC static folder.")
+    downloaded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "pim_key"], name="sfcc_media_file_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.pim_key
+
+
+class SavedRefinements(models.Model):
+    """Refinement definitions contributed by hand in SFCC, re-inserted by every storefront export."""
+
+    profile = models.ForeignKey(ExportProfile, on_delete=models.CASCADE, related_name="saved_refinements")
+    category_id = models.CharField(max_length=256)
+    definitions = models.TextField(help_text="The category's <refinement-definitions> element, as read.")
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "category_id"], name="sfcc_saved_refinements_unique")
+        ]
+        verbose_name_plural = "saved refinements"
+
+    def __str__(self) -> str:
+        return f"{self.profile} · {self.category_id}"

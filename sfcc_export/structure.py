@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from connector.models import Attribute, AttributeOption, Category, Channel, FamilyVariant
+from connector.models import Attribute, AttributeOption, Category, Channel, Currency, FamilyVariant
 
 from .attributes import NOT_CUSTOM, custom_attribute_id, localized
-from .models import ExportProfile
+from .models import ExportProfile, SavedRefinements
+from .refinements import parse_saved
 from .values import MULTI_VALUE_TYPES, AttributeInfo, ValueReader
 from .writers.catalog import CategoryRecord
 
@@ -25,6 +26,7 @@ class CatalogStructure:
     option_labels: dict[tuple[str, str], dict[str, str]]  # (axis attribute, option) → locale → label
     category_tree: str
     categories: list[CategoryRecord]
+    currencies: list[str]
 
     @property
     def all_axes(self) -> set[str]:
@@ -77,12 +79,26 @@ def load_structure(profile: ExportProfile) -> CatalogStructure:
         option_labels=option_labels,
         category_tree=tree,
         categories=_tree_categories(profile, tree),
+        currencies=_channel_currencies(connection, channel),
     )
+
+
+def _channel_currencies(connection, channel: Channel | None) -> list[str]:
+    if channel is None:
+        return []
+    enabled = set(
+        Currency.objects.live().filter(connection=connection, enabled=True).values_list("code", flat=True)
+    )
+    return [code for code in channel.currencies if code in enabled]
 
 
 def _tree_categories(profile: ExportProfile, tree: str) -> list[CategoryRecord]:
     if not tree:
         return []
+    saved = {
+        row.category_id: parse_saved(row.definitions)
+        for row in SavedRefinements.objects.filter(profile=profile).only("category_id", "definitions")
+    }
     records = []
     for category in (
         Category.objects.live()
@@ -100,6 +116,7 @@ def _tree_categories(profile: ExportProfile, tree: str) -> list[CategoryRecord]:
                 if is_root
                 else (SFCC_ROOT_CATEGORY if category.parent_code == tree else category.parent_code),
                 position=None if category.position is None else float(category.position),
+                refinements=saved.get(SFCC_ROOT_CATEGORY if is_root else category.code),
             )
         )
     return records

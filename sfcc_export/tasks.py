@@ -5,10 +5,27 @@ from __future__ import annotations
 from connector.akeneo import AkeneoError
 from connector.runs import RunContext, RunFailed, start_scheduled_run
 
-from .export import JOBS, MODES, archive_folder, export_attributes, export_catalogs, jobs_of, zip_archive
+from .delivery import SfccError
+from .export import JOBS, MODES, DeliveryRejected, run_jobs, wants_delivery
 
 EXPORT = "sfcc_export"
-COUNT_NAMES = ("products", "masters", "variants", "groups", "categories", "assignments", "offline", "deleted")
+COUNT_NAMES = (
+    "products",
+    "masters",
+    "variants",
+    "groups",
+    "categories",
+    "assignments",
+    "offline",
+    "deleted",
+    "price_tables",
+    "images",
+    "media_downloaded",
+    "content_assets",
+    "record_attributes",
+    "refinements",
+)
+NOT_RECORDED = "nothing was recorded as exported, so the next run exports these products again"
 
 
 def run_export(context: RunContext) -> None:
@@ -19,42 +36,38 @@ def run_export(context: RunContext) -> None:
         raise RunFailed(f"Unknown export job '{job}' (known: {', '.join(JOBS)}).")
     if mode not in MODES:
         raise RunFailed(f"Unknown export mode '{mode}' (known: {', '.join(MODES)}).")
-    jobs = jobs_of(job)
-    folder = archive_folder(profile, context.run.pk, context.params.get("output"))
-    result: dict = {"job": job, "folder": str(folder), "files": [], "counts": {}, "attributes": 0}
-    if "attributes" in jobs:
-        written = export_attributes(profile, folder)
-        result["files"] += written["files"]
-        result["attributes"] = written["attributes"]
-        context.count("attributes", written["attributes"])
-        context.info(f"Wrote {written['attributes']} custom attribute definitions.")
-    archive = None
+    if job == "refinements":
+        from .refinements import save_refinements
 
-    def deliver() -> None:
-        nonlocal archive
-        archive = zip_archive(folder)
-
-    if "master" in jobs or "storefront" in jobs:
-        try:
-            catalogs = export_catalogs(profile, jobs, folder, mode, context, deliver)
-        except AkeneoError as exc:
-            raise RunFailed(
-                f"The export stopped on a PIM error; nothing was recorded as exported, so the next "
-                f"run exports these products again: {exc.message}"
-            ) from None
-        result["files"] += catalogs["files"]
-        result.update(counts=catalogs["counts"], watermarks=catalogs["watermarks"], mode=catalogs["mode"])
-        summary = ", ".join(f"{catalogs['counts'].get(name, 0)} {name}" for name in COUNT_NAMES)
-        context.info(f"Catalogs written ({catalogs['mode']}): {summary}.")
-    else:
-        deliver()
-    result["archive"] = str(archive)
-    context.info(f"Site archive: {archive}")
+        context.set_result(save_refinements(profile, context, source=context.params.get("file")))
+        return
+    deliver = wants_delivery(profile, context.params.get("deliver"))
+    if deliver and not (profile.instance_url and profile.api_client_id and profile.api_client_secret):
+        raise RunFailed("Delivery needs the profile's SFCC instance URL, API client id and secret.")
+    try:
+        result = run_jobs(profile, job, mode, context, output=context.params.get("output"), deliver=deliver)
+    except AkeneoError as exc:
+        raise RunFailed(f"The export stopped on a PIM error; {NOT_RECORDED}: {exc.message}") from None
+    except DeliveryRejected as exc:
+        raise RunFailed(
+            f"SFCC rejected the import of {exc.result.file_name} (execution {exc.result.execution_id}, "
+            f"{exc.result.exit_code}): {exc.result.message}; {NOT_RECORDED}."
+        ) from None
+    except SfccError as exc:
+        raise RunFailed(f"Delivery to SFCC failed: {exc.message}; {NOT_RECORDED}.") from None
+    summary = ", ".join(
+        f"{result['counts'][name]} {name}" for name in COUNT_NAMES if result["counts"].get(name)
+    )
+    context.info(f"Export done ({result.get('mode', 'full')}): {summary or 'metadata only'}.")
+    context.info(f"Site archive: {result['archive']}")
     context.set_result(result)
 
 
 def scheduled_export(profile_id: int, job: str) -> str:
     from .models import ExportProfile
 
-    params = {"job": job, "mode": "full" if job == "attributes" else "differential"}
+    params = {
+        "job": job,
+        "mode": "full" if job in ("attributes", "entities", "record-grouping") else "differential",
+    }
     return start_scheduled_run(EXPORT, ExportProfile.objects.filter(pk=profile_id).first(), params=params)

@@ -55,6 +55,19 @@ def form_data(profile: ExportProfile, **changes) -> dict:
         "removal_mode": "offline",
         "output_dir": profile.output_dir,
         "schedules": "{}",
+        "image_view_types": "{}",
+        "image_location": "archive",
+        "image_base_url": "",
+        "price_attribute": "price",
+        "reference_entities": "[]",
+        "library_id": "",
+        "record_group_id": "AkeneoRecords",
+        "delivery_target": "folder",
+        "instance_url": "",
+        "account_manager_url": "https://account.demandware.com",
+        "api_client_id": "",
+        "api_client_secret": "",
+        "ocapi_version": "v23_2",
     }
     return {**data, **changes}
 
@@ -95,7 +108,7 @@ def test_an_unknown_job_posted_to_the_export_url_is_refused_with_a_message(clien
     login(client, BUSINESS_CONSULTANT, "bea")
     response = client.post(
         reverse("admin:sfcc_export_exportprofile_export", args=[profile.pk]),
-        {"job": "pricebook", "mode": "full"},
+        {"job": "stock-levels", "mode": "full"},
         follow=True,
     )
     assert "Choose a job" in response.content.decode()
@@ -109,7 +122,7 @@ def test_an_unknown_job_posted_to_the_export_url_is_refused_with_a_message(clien
         ("attribute_mapping", '{"name": "title"}', "Not SFCC system attributes: title"),
         ("association_mapping", '{"X_SELL": "sideways"}', "Not SFCC product link types: sideways"),
         ("schedules", '{"master": "every night"}', "master:"),
-        ("schedules", '{"pricebook": "0 2 * * *"}', "Unknown export jobs: pricebook."),
+        ("schedules", '{"stock": "0 2 * * *"}', "Unknown export jobs: stock."),
         ("families", '"shoes"', "A JSON list of codes"),
     ],
 )

@@ -23,6 +23,7 @@ from tests.sfcc_xsd import SAFE_PARSER, assert_archive_valid, require_xsds
 pytestmark = pytest.mark.django_db
 C = "{http://www.demandware.com/xml/impex/catalog/2006-10-31}"
 NS = {"c": C[1:-1]}
+PB = {"p": "http://www.demandware.com/xml/impex/pricebook/2006-10-31"}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PRODUCTS_PATH = "/api/rest/v1/products-uuid"
 
@@ -84,6 +85,8 @@ def test_a_full_export_writes_a_valid_site_archive_with_masters_variants_groups_
         "meta/system-objecttype-extensions.xml",
         "catalogs/akeneo-master/catalog.xml",
         "catalogs/akeneo-storefront/catalog.xml",
+        "pricebooks/EUR-list-prices.xml",
+        "pricebooks/USD-list-prices.xml",
     }
     every = pim_products(pim)
     enabled = [p for p in every if p["enabled"]]
@@ -172,6 +175,21 @@ def test_a_full_export_writes_a_valid_site_archive_with_masters_variants_groups_
         and product_id not in {identifier(p) for p in enabled if not p["parent"]}
         for _, product_id in assignments
     )
+
+    # one pricebook per active currency of the channel, a price table for every priced product
+    for currency in ("EUR", "USD"):
+        book = docs[f"pricebooks/{currency}-list-prices.xml"]
+        assert book.find(".//p:header", PB).get("pricebook-id") == f"{currency}-list-prices"
+        tables = {
+            t.get("product-id"): t.find("p:amount", PB).text for t in book.iterfind(".//p:price-table", PB)
+        }
+        expected = {
+            identifier(p): price["amount"]
+            for p in enabled
+            for price in (p["values"].get("price") or [{"data": []}])[0]["data"]
+            if price["currency"] == currency
+        }
+        assert tables == expected and tables
 
     # one request per 100 products in scope, and per 100 parents in each of two rounds (sub-models, roots)
     assert product_pages == math.ceil(len(enabled) / 100)
@@ -313,7 +331,10 @@ def test_the_export_command_reports_counts_as_json_and_fails_with_exit_1(pim, tm
         "meta/system-objecttype-extensions.xml",
         "catalogs/akeneo-master/catalog.xml",
         "catalogs/akeneo-storefront/catalog.xml",
+        "pricebooks/EUR-list-prices.xml",
+        "pricebooks/USD-list-prices.xml",
     ]
+    assert report["price_tables"] > 0
     assert report["products"] > 0 and report["masters"] > 0 and report["variants"] > 0
     assert report["categories"] == 17 and report["assignments"] > 0
     assert_archive_valid(Path(report["archive"]))

@@ -6,6 +6,7 @@ the order of a product's children; callers hand it plain records. No Django here
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -74,6 +75,7 @@ class CategoryRecord:
     online: bool = True
     parent: str | None = None
     position: float | None = None
+    refinements: etree._Element | None = None  # saved <refinement-definitions>, written back as they were
 
 
 def _localized(parent: etree._Element, tag: str, texts: dict[str | None, str], limit: int | None) -> None:
@@ -161,6 +163,8 @@ def category_element(record: CategoryRecord) -> etree._Element:
         etree.SubElement(element, q("parent")).text = record.parent
     if record.position is not None:
         etree.SubElement(element, q("position")).text = str(record.position)
+    if record.refinements is not None:
+        element.append(copy.deepcopy(record.refinements))
     return element
 
 

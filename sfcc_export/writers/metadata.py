@@ -63,29 +63,37 @@ def _definition(attribute: AttributeDefinition) -> etree._Element:
     return element
 
 
-def write_product_attributes(
-    out: BinaryIO, attributes: Iterable[AttributeDefinition], group_id: str, group_names: dict[str, str]
-) -> int:
-    """Write the metadata document; returns how many attribute definitions it holds."""
-    written: list[str] = []
+@dataclass
+class GroupDefinition:
+    """An attribute group and the custom attribute definitions it holds."""
+
+    group_id: str
+    display_name: dict[str, str]
+    attributes: Iterable[AttributeDefinition]
+
+
+def write_product_extensions(out: BinaryIO, groups: list[GroupDefinition]) -> dict[str, int]:
+    """Write the metadata document (Product type extension); returns definitions written per group."""
+    members: dict[str, list[str]] = {group.group_id: [] for group in groups}
     with etree.xmlfile(out, encoding="UTF-8") as xf:
         xf.write_declaration()
         with xf.element(f"{{{NS}}}metadata", nsmap={None: NS}):
             with xf.element(f"{{{NS}}}type-extension", {"type-id": "Product"}):
-                remaining = iter(attributes)
-                first = next(remaining, None)
+                pairs = ((group.group_id, a) for group in groups for a in group.attributes)
+                first = next(pairs, None)
                 if first is not None:  # the schema wants at least one definition inside the element
                     with xf.element(f"{{{NS}}}custom-attribute-definitions"):
-                        for attribute in itertools.chain([first], remaining):
+                        for group_id, attribute in itertools.chain([first], pairs):
                             xf.write(_definition(attribute))
-                            written.append(attribute.attribute_id)
+                            members[group_id].append(attribute.attribute_id)
                             xf.flush()
                 with xf.element(f"{{{NS}}}group-definitions"):
-                    group = etree.Element(
-                        f"{{{NS}}}attribute-group", {"group-id": group_id}, nsmap={None: NS}
-                    )
-                    _localized(group, "display-name", group_names)
-                    for attribute_id in written:
-                        etree.SubElement(group, f"{{{NS}}}attribute", {"attribute-id": attribute_id})
-                    xf.write(group)
-    return len(written)
+                    for group in groups:
+                        element = etree.Element(
+                            f"{{{NS}}}attribute-group", {"group-id": group.group_id}, nsmap={None: NS}
+                        )
+                        _localized(element, "display-name", group.display_name)
+                        for attribute_id in members[group.group_id]:
+                            etree.SubElement(element, f"{{{NS}}}attribute", {"attribute-id": attribute_id})
+                        xf.write(element)
+    return {group_id: len(ids) for group_id, ids in members.items()}

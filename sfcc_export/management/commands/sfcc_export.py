@@ -16,6 +16,18 @@ class Command(BaseCommand):
         parser.add_argument("--job", required=True, choices=JOBS)
         parser.add_argument("--mode", choices=MODES, default="full")
         parser.add_argument("--output", help="Output folder for this run.")
+        parser.add_argument(
+            "--deliver",
+            action="store_true",
+            default=None,
+            help="Upload the archive to the profile's SFCC instance and import it "
+            "(default: when the profile's delivery target is an instance).",
+        )
+        parser.add_argument(
+            "--file",
+            help="refinements job: the storefront catalog export to read (a path, or webdav:Impex/src/...; "
+            "default: downloaded from the instance)",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
@@ -23,6 +35,10 @@ class Command(BaseCommand):
         if profile is None:
             raise CommandError(f"No export profile named '{options['profile']}'.")
         params = {"job": options["job"], "mode": options["mode"], "output": options["output"]}
+        if options["deliver"] is not None:
+            params["deliver"] = True
+        if options["file"]:
+            params["file"] = options["file"]
         run = run_from_command(EXPORT, profile, what=f"Export of '{profile}'", params=params)
         result = run.result
         if options["json"]:
@@ -39,6 +55,7 @@ class Command(BaseCommand):
                         "attributes": result.get("attributes", 0),
                         **{name: result.get("counts", {}).get(name, 0) for name in COUNT_NAMES},
                         "watermarks": result.get("watermarks", {}),
+                        "delivery": result.get("delivery"),
                     }
                 )
             )

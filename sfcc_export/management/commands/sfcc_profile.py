@@ -21,6 +21,17 @@ class Command(BaseCommand):
             "(default for a new profile: the usual ones the PIM has)",
         )
         parser.add_argument("--output", help="Output folder (default: EXPORT_ROOT/<name>).")
+        parser.add_argument(
+            "--instance-url", help="SFCC instance to deliver to (makes it the delivery target)"
+        )
+        parser.add_argument("--account-manager-url", help="default: https://account.demandware.com")
+        parser.add_argument("--client-id", help="SFCC API client id")
+        parser.add_argument("--client-secret", help="SFCC API client secret (stored, never shown)")
+        parser.add_argument(
+            "--entities", help="Reference entities to export as content assets, e.g. brand,designer"
+        )
+        parser.add_argument("--library", help="SFCC content library id (default: the site id)")
+        parser.add_argument("--site", help="SFCC site id")
 
     def handle(self, *args, **options):
         try:
@@ -35,6 +46,16 @@ class Command(BaseCommand):
                 if options["attributes"]
                 else None,
                 output_dir=options["output"],
+                instance_url=options["instance_url"],
+                delivery_target="instance" if options["instance_url"] else None,
+                account_manager_url=options["account_manager_url"],
+                api_client_id=options["client_id"],
+                api_client_secret=options["client_secret"],
+                reference_entities=[c.strip() for c in options["entities"].split(",") if c.strip()]
+                if options["entities"]
+                else None,
+                library_id=options["library"],
+                site_id=options["site"],
             )
         except ValidationError as exc:
             raise CommandError(

@@ -1,0 +1,271 @@
+"""Delivery of a site archive to an SFCC instance. No Django here.
+
+Account Manager client-credentials token → WebDAV PUT into Impex/src/instance → OCAPI Data API
+execution of the `sfcc-site-archive-import` job → polling until it finishes. Transient failures
+(5xx, 429, timeouts, dropped connections) are retried with backoff; an expired token is renewed
+once per call. Secrets and tokens never appear in messages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+IMPORT_JOB = "sfcc-site-archive-import"
+WEBDAV_IMPEX = "/on/demandware.servlet/webdav/Sites/Impex/src/instance"
+ACCESS_TOKEN_ENDPOINT = "/dwsso/oauth2/access_token"  # noqa: S105 (a path, not a secret)
+TOKEN_MARGIN_SECONDS = 60
+
+
+class SfccError(Exception):
+    def __init__(self, message: str, *, transient: bool = False, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.transient = transient
+        self.status = status
+
+
+class SfccAuthError(SfccError):
+    pass
+
+
+class _TokenExpired(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    execution_id: str
+    exit_code: str  # OK or ERROR (SFCC's exit status code)
+    message: str
+    file_name: str
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == "OK"
+
+    def as_dict(self) -> dict:
+        return {
+            "execution_id": self.execution_id,
+            "exit_status": self.exit_code,
+            "message": self.message,
+            "file_name": self.file_name,
+        }
+
+
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, SfccError) and exc.transient
+
+
+class SfccClient:
+    def __init__(
+        self,
+        instance_url: str,
+        account_manager_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        ocapi_version: str = "v23_2",
+        timeout: float = 120.0,
+        max_attempts: int = 4,
+        backoff_initial: float = 1.0,
+        backoff_max: float = 30.0,
+        poll_seconds: float = 5.0,
+        import_timeout: float = 3600.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.instance_url = instance_url.rstrip("/")
+        self.account_manager_url = account_manager_url.rstrip("/")
+        self.client_id = client_id
+        self._secret = client_secret
+        self.ocapi_version = ocapi_version
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.poll_seconds = poll_seconds
+        self.import_timeout = import_timeout
+        self.sleep = sleep
+        self.clock = clock
+        self.session = requests.Session()
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self.token_grants = 0
+
+    def __repr__(self) -> str:
+        return f"SfccClient({self.instance_url!r}, client_id={self.client_id!r})"
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> SfccClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ plumbing
+    def _retrying(self) -> Retrying:
+        return Retrying(
+            retry=retry_if_exception(_transient),
+            stop=stop_after_attempt(self.max_attempts),
+            wait=wait_exponential_jitter(initial=self.backoff_initial, max=self.backoff_max),
+            sleep=self.sleep,
+            reraise=True,
+        )
+
+    def _send(self, what: str, method: str, url: str, **kwargs) -> requests.Response:
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise SfccError(
+                f"{what}: no answer from {url.split('?')[0]} ({type(exc).__name__}).", transient=True
+            ) from None
+        if response.status_code == 401 and "Authorization" in (kwargs.get("headers") or {}):
+            raise _TokenExpired
+        if response.status_code in (408, 429) or response.status_code >= 500:
+            raise SfccError(
+                f"{what}: SFCC answered HTTP {response.status_code}{_detail(response)}",
+                transient=True,
+                status=response.status_code,
+            )
+        if response.status_code >= 400:
+            raise SfccError(
+                f"{what}: SFCC answered HTTP {response.status_code}{_detail(response)}",
+                status=response.status_code,
+            )
+        return response
+
+    def _authorized(
+        self,
+        what: str,
+        method: str,
+        url: str,
+        *,
+        headers: dict | None = None,
+        json: dict | None = None,
+        upload: Path | None = None,
+    ) -> requests.Response:
+        """A call with the bearer token, retried when transient, with one token renewal on 401."""
+
+        def attempt() -> requests.Response:
+            for renewal in (False, True):
+                call_headers = {**(headers or {}), "Authorization": f"Bearer {self.token(force=renewal)}"}
+                try:
+                    if upload is None:
+                        return self._send(what, method, url, headers=call_headers, json=json)
+                    with upload.open("rb") as body:  # streamed, reopened on every attempt
+                        return self._send(what, method, url, headers=call_headers, data=body)
+                except _TokenExpired:
+                    continue
+            raise SfccAuthError(f"{what}: SFCC refused a fresh access token (HTTP 401).", status=401)
+
+        return self._retrying()(attempt)
+
+    # -------------------------------------------------------------------- token
+    def token(self, *, force: bool = False) -> str:
+        if not force and self._token and self.clock() < self._token_expires - TOKEN_MARGIN_SECONDS:
+            return self._token
+
+        def grant() -> requests.Response:
+            return self._send(
+                "Account Manager token",
+                "POST",
+                self.account_manager_url + ACCESS_TOKEN_ENDPOINT,
+                data={"grant_type": "client_credentials"},
+                auth=(self.client_id, self._secret),
+            )
+
+        try:
+            response = self._retrying()(grant)
+        except SfccError as exc:
+            if exc.status in (400, 401):
+                raise SfccAuthError(
+                    f"Account Manager refused the API client '{self.client_id}': check its id and secret "
+                    f"(HTTP {exc.status}).",
+                    status=exc.status,
+                ) from None
+            raise
+        answer = response.json()
+        self._token = answer["access_token"]
+        self._token_expires = self.clock() + float(answer.get("expires_in", 1799))
+        self.token_grants += 1
+        return self._token
+
+    # ------------------------------------------------------------------ actions
+    def webdav_url(self, file_name: str) -> str:
+        return f"{self.instance_url}{WEBDAV_IMPEX}/{quote(file_name)}"
+
+    def upload(self, archive: Path) -> str:
+        self._authorized(
+            f"Upload of {archive.name}",
+            "PUT",
+            self.webdav_url(archive.name),
+            upload=archive,
+            headers={"Content-Type": "application/zip"},
+        )
+        return archive.name
+
+    def download(self, url_path: str) -> bytes:
+        """A file from the instance's WebDAV, e.g. ``Impex/src/instance/catalog-export.xml``."""
+        url = f"{self.instance_url}/on/demandware.servlet/webdav/Sites/{quote(url_path.lstrip('/'))}"
+        return self._authorized(f"Download of {url_path}", "GET", url).content
+
+    def _jobs_url(self, suffix: str = "") -> str:
+        return f"{self.instance_url}/s/-/dw/data/{self.ocapi_version}/jobs/{IMPORT_JOB}/executions{suffix}"
+
+    def start_import(self, file_name: str) -> str:
+        response = self._authorized(
+            f"Start of the site import of {file_name}",
+            "POST",
+            self._jobs_url(),
+            json={"file_name": file_name, "mode": "merge"},
+        )
+        return str(response.json()["id"])
+
+    def wait_for_import(self, execution_id: str, file_name: str) -> ImportResult:
+        deadline = self.clock() + self.import_timeout
+        while True:
+            document = self._authorized(
+                f"Status of site import {execution_id}", "GET", self._jobs_url(f"/{quote(execution_id)}")
+            ).json()
+            if document.get("execution_status") in ("finished", "aborted"):
+                exit_status = document.get("exit_status") or {}
+                code = str(exit_status.get("code") or document.get("status") or "ERROR").upper()
+                return ImportResult(execution_id, code, str(exit_status.get("message") or ""), file_name)
+            if self.clock() > deadline:
+                raise SfccError(
+                    f"Site import {execution_id} still {document.get('execution_status')} after "
+                    f"{self.import_timeout:.0f} s; see the instance's job history.",
+                    transient=False,
+                )
+            self.sleep(self.poll_seconds)
+
+    def deliver(self, archive: Path) -> ImportResult:
+        file_name = self.upload(archive)
+        return self.wait_for_import(self.start_import(file_name), file_name)
+
+
+def _detail(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return "."
+    fault = body.get("fault") if isinstance(body, dict) else None
+    if isinstance(fault, dict):
+        return f": {fault.get('type', '')} {fault.get('message', '')}".rstrip() + "."
+    if isinstance(body, dict) and body.get("error"):
+        return f": {body.get('error')} {body.get('error_description', '')}".rstrip() + "."
+    return "."
