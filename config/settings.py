@@ -143,6 +143,3 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000  # the attribute tab posts one field per attribute (2,000+)
-
-# URL fields without a scheme mean https, as they will from Django 6 on.
-FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -39,6 +40,7 @@ class ExportProfileForm(WriteOnlySecretsForm):
 class ExportProfileAdmin(SecretFieldsAdmin, admin.ModelAdmin):
     form = ExportProfileForm
     secret_fields = ("api_client_secret",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # a URL typed without scheme
     change_form_template = "admin/sfcc_export/exportprofile/change_form.html"
     list_display = ("name", "connection", "channel", "master_catalog_id", "storefront_catalog_id")
     list_filter = ("connection",)
