@@ -28,19 +28,26 @@ JOB_LABELS = {
 }
 
 
+def https_by_default(db_field, **kwargs):
+    if isinstance(db_field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # a URL typed without scheme
+    return db_field.formfield(**kwargs)
+
+
 class ExportProfileForm(WriteOnlySecretsForm):
     write_only = ("api_client_secret",)
 
     class Meta:
         model = ExportProfile
         fields = "__all__"
+        formfield_callback = https_by_default
 
 
 @admin.register(ExportProfile)
 class ExportProfileAdmin(SecretFieldsAdmin, admin.ModelAdmin):
     form = ExportProfileForm
     secret_fields = ("api_client_secret",)
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # a URL typed without scheme
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     change_form_template = "admin/sfcc_export/exportprofile/change_form.html"
     list_display = ("name", "connection", "channel", "master_catalog_id", "storefront_catalog_id")
     list_filter = ("connection",)
