@@ -29,6 +29,7 @@ env = environ.Env(
     LOG_LEVEL=(str, "INFO"),
     EXPORT_ROOT=(str, str(BASE_DIR / "var" / "exports")),
     UPLOAD_ROOT=(str, str(BASE_DIR / "var" / "uploads")),
+    MEDIA_CACHE_ROOT=(str, str(BASE_DIR / "var" / "media-cache")),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -111,6 +112,7 @@ SFCC_POLL_SECONDS = env("SFCC_POLL_SECONDS")
 SFCC_IMPORT_TIMEOUT_SECONDS = env("SFCC_IMPORT_TIMEOUT_SECONDS")
 EXPORT_ROOT = Path(env("EXPORT_ROOT"))
 UPLOAD_ROOT = Path(env("UPLOAD_ROOT"))
+MEDIA_CACHE_ROOT = Path(env("MEDIA_CACHE_ROOT"))  # PIM media downloaded for SFCC, kept by content hash
 
 # django-q2 on the ORM broker. `retry` must exceed `timeout` or the broker hands a still-running
 # task to a second worker; the run row, not the broker, owns retries and resume, so one attempt.

@@ -27,11 +27,12 @@ from django.utils import timezone
 from connector.akeneo import AkeneoClient
 from connector.akeneo.search import Search
 
+from .images import ImageResolver
 from .models import ExportedItem, ExportProfile, RemovalMode
 from .records import RecordBuilder, linked_products
 from .spool import Spool
 from .structure import CatalogStructure
-from .writers.catalog import CatalogWriter, ProductRecord
+from .writers.catalog import CatalogWriter, ImageSettings, ProductRecord
 from .writers.pricebook import PricebookWriter, decimal_amount, pricebook_id
 
 PRODUCTS = "products-uuid"
@@ -89,6 +90,17 @@ def _open(stack: ExitStack, path: Path, catalog_id: str) -> CatalogWriter:
     return stack.enter_context(CatalogWriter(out, catalog_id))
 
 
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _updated(item: dict) -> datetime | None:
     stamp = item.get("updated")
     return datetime.fromisoformat(stamp) if stamp else None
@@ -106,13 +118,22 @@ class CatalogExport:
         scratch: Path,
         *,
         since: datetime | None,
+        values: bool = True,
+        images: bool = False,
+        static_folder: Path | None = None,
     ):
         self.profile = profile
+        self.values = values  # False for the assets job alone: product elements carry images only
         self.client = client
         self.structure = structure
         self.progress = progress
         self.since = since
         self.spool = Spool(scratch)
+        self.images = (
+            ImageResolver(profile, client, self.spool, static_folder, progress, self.count)
+            if images
+            else None
+        )
         self.builder = RecordBuilder(profile, structure, self.spool.identifier_of_uuid)
         self.outcome = CatalogOutcome()
         self.master: CatalogWriter | None = None
@@ -131,6 +152,8 @@ class CatalogExport:
         with ExitStack() as stack:
             if files.master:
                 self.master = _open(stack, files.master, self.profile.master_catalog_id)
+                if self.images:
+                    self.master.header(self._image_settings())
             if files.storefront:
                 self.storefront = _open(stack, files.storefront, self.profile.storefront_catalog_id)
                 for category in self.structure.categories:
@@ -138,9 +161,12 @@ class CatalogExport:
                 self.count("categories", len(self.structure.categories))
             if files.pricebooks:
                 self.pricebooks = self._open_pricebooks(stack, files.pricebooks)
+            changed_assets = self.images.load_assets(self.since) if self.images else []
             if self.differential:
                 self._read_changed_models()
             self._export_products()
+            if changed_assets:
+                self._export_products_of_changed_assets(changed_assets)
             self._fetch_missing_parents()
             if self.differential:
                 self._read_whole_families_of_changed_masters()
@@ -148,7 +174,7 @@ class CatalogExport:
             self.spool.resolve_roots()
             if self.master or self.storefront:
                 self._export_masters()
-            if self.master:
+            if self.master and self.values:
                 self._export_removals()
         if self.builder.unresolved_links:
             self.progress.info(
@@ -156,6 +182,12 @@ class CatalogExport:
                 "(deleted, disabled or filtered out); they are not product links in SFCC."
             )
         return self.outcome
+
+    def _image_settings(self) -> ImageSettings:
+        view_types = list(self.profile.image_view_types)
+        if self.images.by_url:
+            return ImageSettings(view_types, base_path=None, http_url=self.profile.image_base_url)
+        return ImageSettings(view_types)
 
     def _open_pricebooks(self, stack: ExitStack, folder: Path) -> dict[str, PricebookWriter]:
         folder.mkdir(parents=True, exist_ok=True)
@@ -191,9 +223,24 @@ class CatalogExport:
         if self.differential:
             search = _with(search, "updated", ">", self.since)
         for items in self._pages(PRODUCTS, search):
+            if self.images:
+                self.images.prepare(items)
             for product in items:
                 self._see(product)
                 self._export_product(product)
+
+    def _export_products_of_changed_assets(self, codes: list[str]) -> None:
+        """Differential assets: products whose asset collections hold an asset changed since the last run."""
+        for attribute in sorted(self.images.asset_family_of):
+            for start in range(0, len(codes), CODES_PER_SEARCH):
+                search = _with(
+                    product_search(self.profile), attribute, "IN", codes[start : start + CODES_PER_SEARCH]
+                )
+                for items in self._pages(PRODUCTS, search):
+                    fresh = [p for p in items if not self.spool.was_written(self.builder.product_id(p))]
+                    self.images.prepare(fresh)
+                    for product in fresh:
+                        self._export_product(product)
 
     def _export_product(self, product: dict) -> None:
         product_id = self.builder.product_id(product)
@@ -203,7 +250,9 @@ class CatalogExport:
             self.spool.add_uuids([(product["uuid"], product_id)])
         if self.pricebooks:
             self._price(product_id, values)
-        if self.master:
+        if self.master and not self.values:
+            self._write_product(product_id, product, online)
+        elif self.master:
             unknown = self.spool.unknown_uuids(
                 uuid for _, _, uuid in linked_products(product.get("associations")) if uuid
             )
@@ -240,14 +289,20 @@ class CatalogExport:
                     self.count("price_tables")
 
     def _write_product(self, product_id: str, product: dict, online: bool) -> None:
-        self.master.product(
-            self.builder.record(
-                product_id,
-                product.get("values") or {},
-                online=online,
-                associations=product.get("associations"),
+        values = product.get("values") or {}
+        if self.values:
+            record = self.builder.record(
+                product_id, values, online=online, associations=product.get("associations")
             )
-        )
+        else:
+            record = ProductRecord(product_id=product_id)
+        self._add_images(record, values)
+        self.master.product(record)
+
+    def _add_images(self, record: ProductRecord, values: dict) -> None:
+        if self.images:
+            record.images = self.images.groups(values)
+            self.count("images", sum(len(group.paths) for group in record.images))
 
     def _write_products_waiting_for_links(self) -> None:
         if not self.master:
@@ -260,8 +315,13 @@ class CatalogExport:
             )
             for items in self._pages(PRODUCTS, search, attributes=self.structure.identifier):
                 self.spool.add_uuids((p["uuid"], self.builder.product_id(p)) for p in items)
-        for product in self.spool.deferred():
-            self._write_product(self.builder.product_id(product), product, bool(product.get("enabled", True)))
+        for chunk in _chunks(self.spool.deferred(), CODES_PER_SEARCH):
+            if self.images:
+                self.images.prepare(chunk)
+            for product in chunk:
+                self._write_product(
+                    self.builder.product_id(product), product, bool(product.get("enabled", True))
+                )
 
     def _assign(self, product_id: str, categories) -> None:
         for category in self.structure.in_tree(sorted(set(categories))):
@@ -324,27 +384,41 @@ class CatalogExport:
                     )
 
     def _export_masters(self) -> None:
-        for root in self.spool.roots(changed_only=self.differential):
-            model = self.spool.model(root)
-            variants = self.spool.variants_of(root)
-            if model is None or not variants:
-                continue
-            groups = self.spool.sub_models(root)
-            if self.master:
-                self.master.product(self.builder.master(model, groups, variants))
-                for group in groups:
-                    self.master.product(self.builder.group(group))
-                    self.spool.mark_written(group["code"], ExportedItem.Kind.GROUP, True)
-                self.count("groups", len(groups))
-            self.spool.mark_written(root, ExportedItem.Kind.MASTER, True)
-            self.count("masters")
-            if self.storefront:
-                categories = {*(model.get("categories") or [])}
-                for group in groups:
-                    categories.update(group.get("categories") or [])
-                for _, _, variant_categories in variants:
-                    categories.update(variant_categories)
-                self._assign(root, categories)
+        for roots in _chunks(iter(self.spool.roots(changed_only=self.differential)), CODES_PER_SEARCH):
+            families = []
+            for root in roots:
+                model, variants = self.spool.model(root), self.spool.variants_of(root)
+                if model is not None and variants:
+                    families.append((model, self.spool.sub_models(root), variants))
+            if self.images:
+                self.images.prepare([doc for model, groups, _ in families for doc in (model, *groups)])
+            for model, groups, variants in families:
+                self._export_master(model, groups, variants)
+
+    def _export_master(self, model: dict, groups: list[dict], variants: list) -> None:
+        root = model["code"]
+        if self.master:
+            if self.values:
+                record = self.builder.master(model, groups, variants)
+            else:
+                record = ProductRecord(product_id=root)
+            self._add_images(record, model.get("values") or {})
+            self.master.product(record)
+            for group in groups:
+                record = self.builder.group(group) if self.values else ProductRecord(product_id=group["code"])
+                self._add_images(record, group.get("values") or {})
+                self.master.product(record)
+                self.spool.mark_written(group["code"], ExportedItem.Kind.GROUP, True)
+            self.count("groups", len(groups))
+        self.spool.mark_written(root, ExportedItem.Kind.MASTER, True)
+        self.count("masters")
+        if self.storefront:
+            categories = {*(model.get("categories") or [])}
+            for group in groups:
+                categories.update(group.get("categories") or [])
+            for _, _, variant_categories in variants:
+                categories.update(variant_categories)
+            self._assign(root, categories)
 
     # ------------------------------------------------------------------ removals
     def _export_removals(self) -> None:

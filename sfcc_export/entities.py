@@ -26,6 +26,16 @@ def content_id(entity: str, record: str) -> str:
     return f"akeneo_{entity}_{record}"
 
 
+def record_labels(record: ReferenceEntityRecord) -> dict[str, str]:
+    """PIM locale → label: the record's labels, else its `label` values (where the API keeps them)."""
+    if record.labels:
+        return record.labels
+    entries = ((record.raw or {}).get("values") or {}).get("label") or []
+    return {
+        entry["locale"]: str(entry["data"]) for entry in entries if entry.get("locale") and entry.get("data")
+    }
+
+
 def _text(data) -> str:
     if isinstance(data, list):
         return ", ".join(str(item) for item in data)
@@ -95,7 +105,7 @@ def export_entities(profile: ExportProfile, folder: Path) -> dict:
             yield ContentRecord(
                 content_id=content_id(record.entity_code, record.code),
                 folder_id=folder_id(record.entity_code),
-                display_name=localized(record.labels, locales) or {"x-default": record.code},
+                display_name=localized(record_labels(record), locales) or {"x-default": record.code},
                 body=record_body(
                     (record.raw or {}).get("values") or {},
                     labels.get(record.entity_code, {}),

@@ -17,7 +17,8 @@ from .attributes import custom_attributes
 from .catalog_export import CatalogExport, CatalogFiles
 from .delivery import ImportResult, SfccClient
 from .entities import export_entities
-from .models import EXPORT_JOBS, READ_JOBS, DeliveryTarget, ExportProfile
+from .images import STATIC_IMAGES
+from .models import EXPORT_JOBS, READ_JOBS, DeliveryTarget, ExportProfile, ImageLocation
 from .record_grouping import record_group
 from .structure import load_structure
 from .writers.metadata import GroupDefinition, write_product_extensions
@@ -108,13 +109,29 @@ def export_catalogs(
         else:
             since = min(previous.values())
             progress.info(f"Differential: products and models updated in the PIM after {since.isoformat()}.")
+    images = "assets" in jobs and bool(profile.image_view_types)
+    if "assets" in jobs and not images:
+        progress.info("Assets: the profile maps no image attribute to an SFCC view type.")
+    master = catalog_path(folder, profile.master_catalog_id)
     files = CatalogFiles(
-        master=catalog_path(folder, profile.master_catalog_id) if "master" in jobs else None,
+        master=master if "master" in jobs or images else None,
         storefront=catalog_path(folder, profile.storefront_catalog_id) if "storefront" in jobs else None,
         pricebooks=folder / "pricebooks" if "pricebook" in jobs else None,
     )
     with tempfile.TemporaryDirectory(prefix="sfcc-export-") as scratch, profile.connection.client() as client:
-        export = CatalogExport(profile, client, load_structure(profile), progress, Path(scratch), since=since)
+        export = CatalogExport(
+            profile,
+            client,
+            load_structure(profile),
+            progress,
+            Path(scratch),
+            since=since,
+            values="master" in jobs,
+            images=images,
+            static_folder=master.parent / STATIC_IMAGES
+            if images and not profile_images_by_url(profile)
+            else None,
+        )
         try:
             outcome = export.run(files)
             deliver()
@@ -133,6 +150,10 @@ def export_catalogs(
         "watermarks": {job: watermark.isoformat() for job in pass_jobs} if watermark else {},
         "mode": "differential" if since else "full",
     }
+
+
+def profile_images_by_url(profile: ExportProfile) -> bool:
+    return profile.image_location == ImageLocation.URL
 
 
 def sfcc_client(profile: ExportProfile) -> SfccClient:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from connector.models import ReferenceEntity, ReferenceEntityRecord
 
 from .attributes import custom_attribute_id, localized
+from .entities import record_labels
 from .models import ExportProfile
 from .writers.metadata import AttributeDefinition, GroupDefinition, ValueDefinition
 
@@ -37,10 +38,12 @@ def _definitions(profile: ExportProfile) -> Iterator[AttributeDefinition]:
         ReferenceEntityRecord.objects.live()
         .filter(connection=connection, entity_code__in=profile.reference_entities)
         .order_by("entity_code", "code")
-        .only("entity_code", "code", "labels")
+        .only("entity_code", "code", "labels", "raw")
     ):
         records.setdefault(record.entity_code, []).append(
-            ValueDefinition(record.code, localized(record.labels, locales) or {"x-default": record.code})
+            ValueDefinition(
+                record.code, localized(record_labels(record), locales) or {"x-default": record.code}
+            )
         )
     for entity in entities.order_by("code"):
         yield AttributeDefinition(

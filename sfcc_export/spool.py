@@ -26,6 +26,7 @@ CREATE TABLE model_parents (code TEXT PRIMARY KEY, parent TEXT);
 CREATE TABLE uuids (uuid TEXT PRIMARY KEY, id TEXT);
 CREATE TABLE pending_uuids (uuid TEXT PRIMARY KEY);
 CREATE TABLE deferred (doc TEXT);
+CREATE TABLE assets (family TEXT, code TEXT, media TEXT, PRIMARY KEY (family, code));
 CREATE INDEX models_parent ON models (parent, code);
 """
 
@@ -106,6 +107,16 @@ class Spool:
     def deferred(self) -> Iterator[dict]:
         for (doc,) in self.db.execute("SELECT doc FROM deferred ORDER BY rowid"):
             yield json.loads(doc)
+
+    # ------------------------------------------------------------------- assets
+    def add_assets(self, rows: Iterable[tuple[str, str, str | None]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO assets VALUES (?, ?, ?)", rows)
+
+    def asset_media(self, family: str, code: str) -> str | None:
+        row = self.db.execute(
+            "SELECT media FROM assets WHERE family = ? AND code = ?", (family, code)
+        ).fetchone()
+        return row[0] if row else None
 
     # ---------------------------------------------------------------- variants
     def add_variant(self, product_id: str, parent: str, axes: dict, categories: list[str], *, written: bool):

@@ -33,7 +33,7 @@ SYSTEM_ORDER = (
     "manufacturer-sku",
 )
 MAX_LENGTH = {"display-name": 4000, "tax-class-id": 256}
-SECTION_ORDER = ("category", "product", "category-assignment")
+SECTION_ORDER = ("header", "category", "product", "category-assignment")
 
 
 def q(tag: str) -> str:
@@ -56,6 +56,19 @@ class VariationAttribute:
 
 
 @dataclass
+class ImageGroup:
+    view_type: str
+    paths: list[str]
+
+
+@dataclass
+class ImageSettings:
+    view_types: list[str]
+    base_path: str | None = "/images"  # images packed in the catalog's static folder
+    http_url: str | None = None  # or an external location
+
+
+@dataclass
 class ProductRecord:
     product_id: str
     mode: str | None = None  # "delete"
@@ -66,6 +79,7 @@ class ProductRecord:
     variants: list[str] = field(default_factory=list)
     variation_groups: list[str] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)  # product id, link type
+    images: list[ImageGroup] | None = None  # None: leave SFCC's images alone
 
 
 @dataclass
@@ -100,6 +114,8 @@ def product_element(record: ProductRecord) -> etree._Element:
             if record.online is not None:
                 etree.SubElement(element, q(name)).text = "true" if record.online else "false"
             continue
+        if name == "tax-class-id" and record.images is not None:  # images come just before it
+            _images(element, record.images)
         texts = record.system.get(name)
         if not texts:
             continue
@@ -139,6 +155,28 @@ def product_element(record: ProductRecord) -> etree._Element:
         for product_id, link_type in record.links:
             etree.SubElement(links, q("product-link"), {"product-id": product_id, "type": link_type})
     return element
+
+
+def _images(parent: etree._Element, groups: list[ImageGroup]) -> None:
+    images = etree.SubElement(parent, q("images"))
+    for group in groups:
+        element = etree.SubElement(images, q("image-group"), {"view-type": group.view_type})
+        for path in group.paths:
+            etree.SubElement(element, q("image"), {"path": path})
+
+
+def header_element(settings: ImageSettings) -> etree._Element:
+    header = etree.Element(q("header"), nsmap=NSMAP)
+    image_settings = etree.SubElement(header, q("image-settings"))
+    if settings.http_url:
+        location = etree.SubElement(image_settings, q("external-location"))
+        etree.SubElement(location, q("http-url")).text = settings.http_url
+    else:
+        etree.SubElement(image_settings, q("internal-location"), {"base-path": settings.base_path})
+    view_types = etree.SubElement(image_settings, q("view-types"))
+    for view_type in settings.view_types:
+        etree.SubElement(view_types, q("view-type")).text = view_type
+    return header
 
 
 def _variation_attribute(parent: etree._Element, attribute: VariationAttribute) -> None:
@@ -209,6 +247,9 @@ class CatalogWriter:
         self.counts[section] += 1
         if self.counts[section] % 100 == 0:
             self._xf.flush()
+
+    def header(self, settings: ImageSettings) -> None:
+        self._write("header", header_element(settings))
 
     def category(self, record: CategoryRecord) -> None:
         self._write("category", category_element(record))

@@ -1,0 +1,178 @@
+"""SFCC export part 2: images and assets, pricebooks, entities, record grouping, refinements."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from connector.models import ReferenceEntityRecord, RunStatus
+from connector.runs import start_run
+from connector.sandbox import FakeAkeneo
+from sfcc_export.entities import record_labels
+from sfcc_export.models import SavedRefinements
+from sfcc_export.tasks import EXPORT
+from tests.sfcc_helpers import make_profile
+from tests.sfcc_xsd import SAFE_PARSER, assert_archive_valid, require_xsds
+
+pytestmark = pytest.mark.django_db
+C = {"c": "http://www.demandware.com/xml/impex/catalog/2006-10-31"}
+L = {"l": "http://www.demandware.com/xml/impex/library/2006-10-31"}
+M = {"m": "http://www.demandware.com/xml/impex/metadata/2006-10-31"}
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+VIEW_TYPES = {"large": ["main_image", "packshots"], "small": ["thumbnail"]}
+
+
+@pytest.fixture
+def pim(sandbox_catalog_factory):
+    with FakeAkeneo(sandbox_catalog_factory(products=60, seed=11)) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def media_cache(settings, tmp_path):
+    settings.MEDIA_CACHE_ROOT = tmp_path / "media-cache"
+
+
+def export(profile, job: str, mode: str = "full", status=RunStatus.DONE, **params):
+    require_xsds()
+    run = start_run(EXPORT, profile, params={"job": job, "mode": mode, **params}, inline=True)
+    assert run.status == status, run.error
+    return run
+
+
+def archive_members(run) -> dict[str, bytes]:
+    archive = Path(run.result["archive"])
+    assert_archive_valid(archive)
+    with zipfile.ZipFile(archive) as bundle:
+        return {
+            name.split("/", 1)[1]: bundle.read(name) for name in bundle.namelist() if not name.endswith("/")
+        }
+
+
+def media_requests(pim) -> int:
+    return pim.count("GET", "/api/rest/v1/media-files") + pim.count("GET", "/api/rest/v1/asset-media-files")
+
+
+def test_the_assets_job_packs_each_image_once_and_never_downloads_it_again(pim, tmp_path):
+    profile = make_profile(pim, tmp_path, image_view_types=VIEW_TYPES)
+    pim.clear_requests()
+
+    run = export(profile, "assets")
+
+    members = archive_members(run)
+    catalog = etree.fromstring(members["catalogs/akeneo-master/catalog.xml"], SAFE_PARSER)
+    view_types = [v.text for v in catalog.iterfind("c:header/c:image-settings/c:view-types/c:view-type", C)]
+    assert view_types == ["large", "small"]
+    assert catalog.find("c:header/c:image-settings/c:internal-location", C).get("base-path") == "/images"
+    paths = [i.get("path") for i in catalog.iterfind(".//c:image", C)]
+    assert paths and run.result["counts"]["images"] == len(paths)
+    static = {n.rsplit("/", 1)[1] for n in members if "/static/default/images/" in n}
+    assert set(paths) == static  # every image is in the archive, under its content hash
+    products = catalog.findall("c:product", C)
+    assert all(
+        p.find("c:custom-attributes", C) is None for p in products
+    )  # the assets job alone: images only
+    assert any(p.find(".//c:image-group[@view-type='small']", C) is not None for p in products)
+    downloads = media_requests(pim)
+    assert downloads == run.result["counts"]["media_downloaded"] == len(static)
+
+    pim.clear_requests()
+    again = export(profile, "assets")
+    assert media_requests(pim) == 0 and "media_downloaded" not in again.result["counts"]
+    assert {
+        i.get("path")
+        for i in etree.fromstring(
+            archive_members(again)["catalogs/akeneo-master/catalog.xml"], SAFE_PARSER
+        ).iterfind(".//c:image", C)
+    } == set(paths)
+
+
+def test_the_pricebook_job_alone_writes_one_pricebook_per_currency(pim, tmp_path):
+    profile = make_profile(pim, tmp_path)
+    run = export(profile, "pricebook")
+    members = archive_members(run)
+    assert sorted(n for n in members if n.endswith(".xml")) == [
+        "pricebooks/EUR-list-prices.xml",
+        "pricebooks/USD-list-prices.xml",
+    ]
+    assert run.result["counts"]["price_tables"] > 0
+
+
+def test_entities_become_content_assets_and_record_grouping_an_attribute_group(pim, tmp_path):
+    profile = make_profile(pim, tmp_path, reference_entities=["brand"], site_id="RefArch")
+    run = export(profile, "entities")
+    library = etree.fromstring(archive_members(run)["libraries/RefArch/library.xml"], SAFE_PARSER)
+    records = ReferenceEntityRecord.objects.filter(entity_code="brand", deleted_at__isnull=True)
+    contents = {c.get("content-id"): c for c in library.iterfind("l:content", L)}
+    assert set(contents) == {f"akeneo_brand_{r.code}" for r in records}
+    assert [f.get("folder-id") for f in library.iterfind("l:folder", L)] == ["akeneo_entity_brand"]
+    record = records.first()
+    content = contents[f"akeneo_brand_{record.code}"]
+    names = {n.get(XML_LANG): n.text for n in content.iterfind("l:display-name", L)}
+    assert names["x-default"] == record_labels(record)["en_US"] and "fr-FR" in names
+    assert "<dl>" in content.find("l:custom-attributes/l:custom-attribute[@attribute-id='body']", L).text
+    assert content.find("l:folder-links/l:folder-link", L).get("folder-id") == "akeneo_entity_brand"
+    assert run.result["counts"]["content_assets"] == records.count()
+
+    grouping = export(profile, "record-grouping")
+    meta = etree.fromstring(archive_members(grouping)["meta/system-objecttype-extensions.xml"], SAFE_PARSER)
+    group = meta.find(".//m:attribute-group[@group-id='AkeneoRecords']", M)
+    assert [a.get("attribute-id") for a in group.iterfind("m:attribute", M)] == ["akeneo_brandRecords"]
+    values = [
+        v.text
+        for v in meta.iterfind(".//m:attribute-definition[@attribute-id='akeneo_brandRecords']//m:value", M)
+    ]
+    assert sorted(values) == sorted(r.code for r in records)
+
+
+REFINEMENTS_EXPORT = b"""<?xml version="1.0" encoding="UTF-8"?>
+<catalog xmlns="http://www.demandware.com/xml/impex/catalog/2006-10-31" catalog-id="akeneo-storefront">
+  <category category-id="men">
+    <display-name xml:lang="x-default">Men</display-name>
+    <refinement-definitions>
+      <refinement-definition type="attribute" bucket-type="none" attribute-id="akeneo_color">
+        <display-name xml:lang="x-default">Colour</display-name>
+        <value-set>search-result</value-set>
+        <sort-mode>value-name</sort-mode>
+        <sort-direction>ascending</sort-direction>
+        <cutoff-threshold>5</cutoff-threshold>
+      </refinement-definition>
+    </refinement-definitions>
+  </category>
+  <category category-id="women"><display-name xml:lang="x-default">Women</display-name></category>
+</catalog>
+"""
+
+
+def test_saved_refinements_are_written_back_by_every_storefront_export(pim, tmp_path):
+    profile = make_profile(pim, tmp_path)
+    source = tmp_path / "storefront-export.xml"
+    source.write_bytes(REFINEMENTS_EXPORT)
+
+    saved = export(profile, "refinements", file=str(source))
+
+    assert saved.result["categories"] == ["men"]
+    assert SavedRefinements.objects.filter(profile=profile).count() == 1
+    run = export(profile, "storefront")
+    storefront = etree.fromstring(archive_members(run)["catalogs/akeneo-storefront/catalog.xml"], SAFE_PARSER)
+    men = storefront.find("c:category[@category-id='men']", C)
+    definition = men.find("c:refinement-definitions/c:refinement-definition", C)
+    assert definition.get("attribute-id") == "akeneo_color"
+    assert storefront.find("c:category[@category-id='women']/c:refinement-definitions", C) is None
+
+
+def test_an_unreadable_refinements_file_fails_the_run_and_keeps_what_was_saved(pim, tmp_path):
+    profile = make_profile(pim, tmp_path)
+    good = tmp_path / "good.xml"
+    good.write_bytes(REFINEMENTS_EXPORT)
+    export(profile, "refinements", file=str(good))
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><catalog>&e;')
+
+    failed = export(profile, "refinements", status=RunStatus.FAILED, file=str(bad))
+
+    assert "not well-formed" in failed.error
+    assert SavedRefinements.objects.filter(profile=profile).count() == 1
