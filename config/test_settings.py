@@ -4,7 +4,10 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret")
 os.environ.setdefault("Q_SYNC", "True")
-os.environ.setdefault("SFCC_POLL_SECONDS", "0")  # the fake SFCC finishes imports after a poll or two
+os.environ.setdefault("SFCC_POLL_SECONDS", "0")
+os.environ.setdefault(
+    "SFCC_BACKOFF_SECONDS", "0.01"
+)  # retries still happen, without the production waits  # the fake SFCC finishes imports after a poll or two
 os.environ.setdefault("DEBUG", "False")  # a developer's .env must not change how tests run
 
 from .settings import *  # noqa: E402,F403

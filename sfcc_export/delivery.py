@@ -121,7 +121,9 @@ class SfccClient:
         return Retrying(
             retry=retry_if_exception(_transient),
             stop=stop_after_attempt(self.max_attempts),
-            wait=wait_exponential_jitter(initial=self.backoff_initial, max=self.backoff_max),
+            wait=wait_exponential_jitter(
+                multiplier=self.backoff_initial, max=self.backoff_max, jitter=self.backoff_initial
+            ),
             sleep=self.sleep,
             reraise=True,
         )

@@ -164,6 +164,7 @@ def sfcc_client(profile: ExportProfile) -> SfccClient:
         profile.api_client_secret,
         ocapi_version=profile.ocapi_version,
         max_attempts=settings.SFCC_MAX_RETRIES,
+        backoff_initial=settings.SFCC_BACKOFF_SECONDS,
         poll_seconds=settings.SFCC_POLL_SECONDS,
         import_timeout=settings.SFCC_IMPORT_TIMEOUT_SECONDS,
     )
