@@ -32,6 +32,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--library", help="SFCC content library id (default: the site id)")
         parser.add_argument("--site", help="SFCC site id")
+        parser.add_argument(
+            "--images", help="view type=PIM attributes, e.g. large=main_image+packshots,small=thumbnail"
+        )
 
     def handle(self, *args, **options):
         try:
@@ -56,6 +59,12 @@ class Command(BaseCommand):
                 else None,
                 library_id=options["library"],
                 site_id=options["site"],
+                image_view_types={
+                    view: [code for code in codes.split("+") if code]
+                    for view, codes in parse_pairs(options["images"], "VIEW_TYPE=ATTRIBUTE+ATTRIBUTE").items()
+                }
+                if options["images"]
+                else None,
             )
         except ValidationError as exc:
             raise CommandError(
