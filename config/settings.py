@@ -20,6 +20,11 @@ env = environ.Env(
     AKENEO_DEFAULT_TIMEOUT=(float, 30.0),
     AKENEO_MAX_RETRIES=(int, 6),
     AKENEO_RETRY_BUDGET_SECONDS=(float, 120.0),
+    RUN_STUCK_SECONDS=(float, 900.0),
+    RUN_QUEUED_MAX_SECONDS=(float, 3600.0),
+    RUN_ALERT_EMAILS=(str, ""),
+    SITE_URL=(str, "http://127.0.0.1:8000"),
+    DEFAULT_FROM_EMAIL=(str, "connector@localhost"),
     SFCC_MAX_RETRIES=(int, 4),
     SFCC_BACKOFF_SECONDS=(float, 1.0),
     SFCC_POLL_SECONDS=(float, 5.0),
@@ -108,6 +113,14 @@ LOGIN_URL = "admin:login"
 AKENEO_DEFAULT_TIMEOUT = env("AKENEO_DEFAULT_TIMEOUT")
 AKENEO_MAX_RETRIES = env("AKENEO_MAX_RETRIES")
 AKENEO_RETRY_BUDGET_SECONDS = env("AKENEO_RETRY_BUDGET_SECONDS")
+# A run in progress whose heartbeat is older than this is stuck (its worker died); see connector.alerts.
+RUN_STUCK_SECONDS = env("RUN_STUCK_SECONDS")
+RUN_QUEUED_MAX_SECONDS = env("RUN_QUEUED_MAX_SECONDS")
+RUN_ALERT_EMAILS = env("RUN_ALERT_EMAILS")  # mailed on every failed run, besides the target's contacts
+SITE_URL = env("SITE_URL")  # for links in alert mails
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
 SFCC_MAX_RETRIES = env("SFCC_MAX_RETRIES")
 SFCC_BACKOFF_SECONDS = env("SFCC_BACKOFF_SECONDS")  # first wait before a retry; doubles each time
 SFCC_POLL_SECONDS = env("SFCC_POLL_SECONDS")

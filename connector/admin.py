@@ -36,7 +36,10 @@ class AkeneoConnectionAdmin(SecretFieldsAdmin, admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "base_url")}),
         ("API credentials", {"fields": ("client_id", "secret", "username", "password")}),
-        ("Limits and schedule", {"fields": ("timeout", "max_requests_per_second", "sync_cron")}),
+        (
+            "Limits and schedule",
+            {"fields": ("timeout", "max_requests_per_second", "sync_cron", "alert_emails")},
+        ),
         ("Status", {"fields": ("last_synced_at", "check_status", "last_check_at", "last_check_message")}),
     )
 

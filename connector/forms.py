@@ -51,6 +51,7 @@ class AkeneoConnectionForm(WriteOnlySecretsForm):
             "timeout",
             "max_requests_per_second",
             "sync_cron",
+            "alert_emails",
         ]
 
     def clean_base_url(self) -> str:

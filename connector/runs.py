@@ -146,7 +146,15 @@ def execute_run(run_id: int) -> str:
         status = Run.objects.filter(pk=run_id).values_list("status", flat=True).first()
         logger.info("Run #%s not claimed (status %s): another worker has it or it ended.", run_id, status)
         return status or "missing"
-    run = Run.objects.get(pk=run_id)
+    status = _run_handler(Run.objects.get(pk=run_id))
+    if status == RunStatus.FAILED:
+        from .alerts import notify_failed_run
+
+        notify_failed_run(run_id)
+    return status
+
+
+def _run_handler(run: Run) -> str:
     context = RunContext(run)
     try:
         get_kind(run.kind).handler(context)
@@ -156,7 +164,7 @@ def execute_run(run_id: int) -> str:
         context.log(logging.ERROR, str(exc))
         return context.finish(RunStatus.FAILED, str(exc))
     except Exception as exc:  # noqa: BLE001 - any crash must end the run, not leave it in progress
-        logger.exception("Run #%s crashed", run_id)
+        logger.exception("Run #%s crashed", run.pk)
         context.log(logging.ERROR, f"Unexpected error: {exc!r}\n{_short_traceback()}")
         return context.finish(RunStatus.FAILED, f"Unexpected error: {exc}")
     if context.cancel_seen:

@@ -66,6 +66,7 @@ class WorkflowForm(forms.ModelForm):
             "metric_mode",
             "identifier_mode",
             "sync_cron",
+            "alert_emails",
             "active",
         ]
 

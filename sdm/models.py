@@ -7,6 +7,7 @@ import json
 
 from django.db import models
 
+from connector.emails import alert_emails_field
 from connector.models import AkeneoConnection
 from connector.models.connection import WEEKLY, validate_cron
 
@@ -50,6 +51,7 @@ class Workflow(models.Model):
     identifier_mode = models.CharField(
         max_length=20, choices=IdentifierMode.choices, default=IdentifierMode.IDENTIFIER
     )
+    alert_emails = alert_emails_field()
     sync_cron = models.CharField(
         "sync schedule",
         max_length=100,

@@ -77,7 +77,7 @@ class ExportProfileAdmin(SecretFieldsAdmin, admin.ModelAdmin):
             "Prices and reference entities",
             {"fields": ("price_attribute", "reference_entities", "library_id", "record_group_id")},
         ),
-        ("Output and schedule", {"fields": ("removal_mode", "output_dir", "schedules")}),
+        ("Output and schedule", {"fields": ("removal_mode", "output_dir", "schedules", "alert_emails")}),
         (
             "Delivery",
             {

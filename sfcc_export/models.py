@@ -7,6 +7,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from connector.emails import alert_emails_field
 from connector.models import AkeneoConnection
 from connector.models.connection import validate_cron
 
@@ -220,6 +221,7 @@ class ExportProfile(models.Model):
     api_client_id = models.CharField("API client id", max_length=255, blank=True)
     api_client_secret = models.CharField("API client secret", max_length=255, blank=True)
     ocapi_version = models.CharField("OCAPI version", max_length=10, default="v23_2")
+    alert_emails = alert_emails_field()
     schedules = models.JSONField(
         default=dict,
         blank=True,

@@ -12,12 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.db import connection
+from django_q.tasks import async_task
 
+from connector.alerts import CHECK_FUNC
 from connector.models import Run, RunStatus
-from connector.runs import abandon_run, start_run
+from connector.runs import start_run
 from sdm.jobs import import_supplier_file
-from sdm.models import JobRow
+from sdm.models import JobRow, Workflow
 from sdm.tasks import JOB_PUSH
 from tests.sdm_helpers import make_workflow, sync_workflow
 from tests.test_sync_concurrency import database_url
@@ -31,7 +34,9 @@ pytestmark = [
 ]
 
 
-def test_a_killed_push_resumes_and_every_product_exists_exactly_once(fake_akeneo, tmp_path, monkeypatch):
+def test_a_killed_push_is_found_stuck_mailed_and_resumes_with_every_product_once(
+    fake_akeneo, tmp_path, monkeypatch, settings
+):
     from django_q.conf import Conf
 
     monkeypatch.setattr(Conf, "SYNC", False)
@@ -66,7 +71,14 @@ def test_a_killed_push_resumes_and_every_product_exists_exactly_once(fake_akeneo
     assert killed.status == RunStatus.IN_PROGRESS  # nobody told the database: the worker just vanished
     pushed_before = job.rows.exclude(outcome=JobRow.Outcome.PENDING).count()
     assert 100 <= pushed_before < 500
-    assert abandon_run(killed, "Worker killed (SIGKILL).")
+    # The scheduled check (a django-q task, run here) finds the silent run and closes it, loudly.
+    settings.RUN_STUCK_SECONDS = 0
+    Workflow.objects.filter(pk=workflow.pk).update(alert_emails="ops@example.com")
+    async_task(CHECK_FUNC, sync=True)
+    stuck = Run.objects.get(pk=run.pk)
+    assert stuck.status == RunStatus.FAILED and stuck.error.startswith("Stuck: no progress since")
+    [alert] = mail.outbox
+    assert alert.to == ["ops@example.com"] and f"Run #{run.pk} failed" in alert.subject
     fake_akeneo.faults.clear()
 
     resumed = start_run(JOB_PUSH, job, inline=True)

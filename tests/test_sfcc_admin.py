@@ -68,6 +68,7 @@ def form_data(profile: ExportProfile, **changes) -> dict:
         "api_client_id": "",
         "api_client_secret": "",
         "ocapi_version": "v23_2",
+        "alert_emails": "",
     }
     return {**data, **changes}
 

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 
+from ..emails import alert_emails_field
+
 if TYPE_CHECKING:
     from ..akeneo import AkeneoClient
 
@@ -48,6 +50,7 @@ class AkeneoConnection(models.Model):
         validators=[MinValueValidator(0.1)],
         help_text="Akeneo allows about 100 requests/second per PIM instance, shared by every integration.",
     )
+    alert_emails = alert_emails_field()
     sync_cron = models.CharField(
         "sync schedule",
         max_length=100,
