@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "connector.view_*",
         "connector.test_akeneoconnection",
         "connector.sync_akeneoconnection",
+        "connector.cancel_run",
         "django_q.view_*",
     ],
 }

@@ -14,7 +14,15 @@ class SdmConfig(AppConfig):
         runs.register_kind(tasks.JOB_PUSH, "Supplier job push", tasks.run_job_push)
         roles.add_role_permissions(
             roles.BUSINESS_CONSULTANT,
-            ["sdm.*_workflow", "sdm.*_workflowstep", "sdm.change_jobcolumn", "sdm.view_*"],
+            [
+                "sdm.add_workflow",
+                "sdm.change_workflow",
+                "sdm.delete_workflow",
+                "sdm.sync_workflow",
+                "sdm.*_workflowstep",
+                "sdm.change_jobcolumn",
+                "sdm.view_*",
+            ],
         )
         roles.add_role_permissions(
             roles.SDM_ADMIN,
@@ -23,6 +31,9 @@ class SdmConfig(AppConfig):
                 "sdm.sync_workflow",
                 "sdm.configure_attributes_workflow",
                 "sdm.change_sdmattribute",
+                "sdm.*_supplierjob",
+                "sdm.*_jobcolumn",
+                "sdm.*_valuemapping",
             ],
         )
         roles.add_role_permissions(roles.OPERATOR, ["sdm.view_*", "sdm.sync_workflow"])
