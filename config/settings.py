@@ -20,6 +20,7 @@ env = environ.Env(
     AKENEO_DEFAULT_TIMEOUT=(float, 30.0),
     AKENEO_MAX_RETRIES=(int, 6),
     AKENEO_RETRY_BUDGET_SECONDS=(float, 120.0),
+    FIELD_ENCRYPTION_KEY=(str, ""),
     RUN_STUCK_SECONDS=(float, 900.0),
     RUN_QUEUED_MAX_SECONDS=(float, 3600.0),
     RUN_ALERT_EMAILS=(str, ""),
@@ -113,6 +114,8 @@ LOGIN_URL = "admin:login"
 AKENEO_DEFAULT_TIMEOUT = env("AKENEO_DEFAULT_TIMEOUT")
 AKENEO_MAX_RETRIES = env("AKENEO_MAX_RETRIES")
 AKENEO_RETRY_BUDGET_SECONDS = env("AKENEO_RETRY_BUDGET_SECONDS")
+# Secrets at rest (connector.secrets): a Fernet key; empty = derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
 # A run in progress whose heartbeat is older than this is stuck (its worker died); see connector.alerts.
 RUN_STUCK_SECONDS = env("RUN_STUCK_SECONDS")
 RUN_QUEUED_MAX_SECONDS = env("RUN_QUEUED_MAX_SECONDS")
@@ -148,7 +151,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"scrub_secrets": {"()": "connector.scrub.ScrubSecretsFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_secrets"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL")},
     "loggers": {"urllib3": {"level": "WARNING"}},
 }
@@ -158,5 +164,9 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    if env.bool("BEHIND_TLS_PROXY", default=False):  # the proxy terminates TLS and says so in a header
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000  # the attribute tab posts one field per attribute (2,000+)

@@ -25,6 +25,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from .models import Run, RunLogEntry, RunStatus, RunTrigger
+from .scrub import scrub
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +219,7 @@ class RunContext:
         return self.run.target
 
     def log(self, level: int, message: str) -> None:
+        message = scrub(message)
         logger.log(level, "Run #%s: %s", self.run.pk, message)
         self._log_buffer.append(RunLogEntry(run_id=self.run.pk, level=level, message=message[:10000]))
         if len(self._log_buffer) >= self.MAX_BUFFERED_LOG:

@@ -10,6 +10,7 @@ from django.db import models
 from connector.emails import alert_emails_field
 from connector.models import AkeneoConnection
 from connector.models.connection import validate_cron
+from connector.secrets import EncryptedTextField
 
 from .writers.catalog import SYSTEM_ORDER
 
@@ -219,7 +220,7 @@ class ExportProfile(models.Model):
         default="https://account.demandware.com", validators=[validate_http_url]
     )
     api_client_id = models.CharField("API client id", max_length=255, blank=True)
-    api_client_secret = models.CharField("API client secret", max_length=255, blank=True)
+    api_client_secret = EncryptedTextField("API client secret", blank=True)
     ocapi_version = models.CharField("OCAPI version", max_length=10, default="v23_2")
     alert_emails = alert_emails_field()
     schedules = models.JSONField(

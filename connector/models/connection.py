@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 
 from ..emails import alert_emails_field
+from ..secrets import EncryptedTextField
 
 if TYPE_CHECKING:
     from ..akeneo import AkeneoClient
@@ -38,9 +39,9 @@ class AkeneoConnection(models.Model):
         help_text="The PIM's address, e.g. https://my-company.cloud.akeneo.com",
     )
     client_id = models.CharField("client ID", max_length=200)
-    secret = models.CharField(max_length=500)
+    secret = EncryptedTextField()
     username = models.CharField(max_length=200)
-    password = models.CharField(max_length=500)
+    password = EncryptedTextField()
     timeout = models.FloatField(
         "request timeout (seconds)", default=30.0, validators=[MinValueValidator(1.0)]
     )
