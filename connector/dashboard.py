@@ -47,6 +47,18 @@ class LastRun:
         return None
 
     @property
+    def duration_text(self) -> str:
+        duration = self.duration
+        if duration is None:
+            return ""
+        seconds = duration.total_seconds()
+        if seconds < 60:
+            return f"{seconds:.1f} s"
+        minutes, seconds = divmod(int(seconds), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours} h {minutes} min" if hours else f"{minutes} min {seconds} s"
+
+    @property
     def counters(self) -> str:
         return ", ".join(f"{value} {name}" for name, value in sorted(self.run.counters.items()) if value)
 
