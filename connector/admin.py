@@ -209,6 +209,29 @@ _mirror_admin(models.AssetFamily, ["attribute_as_main_media"])
 _mirror_admin(models.AssetFamilyAttribute, ["asset_family_code", "type"], ["asset_family_code", "type"])
 
 
+class RunTargetFilter(admin.SimpleListFilter):
+    """Runs of one connection, workflow, export profile or supplier job."""
+
+    title = "target"
+    parameter_name = "target"
+
+    def lookups(self, request, model_admin):
+        pairs = (
+            Run.objects.values_list("target_type_id", "target_id", "target_label")
+            .order_by("target_label")
+            .distinct()[:200]
+        )
+        return [(f"{type_id}-{target_id}", label) for type_id, target_id, label in pairs]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        type_id, _, target_id = self.value().partition("-")
+        if not (type_id.isdigit() and target_id.isdigit()):
+            return queryset.none()
+        return queryset.filter(target_type_id=int(type_id), target_id=int(target_id))
+
+
 @admin.register(Run)
 class RunAdmin(ReadOnlyAdmin):
     change_form_template = "admin/connector/run/run_detail.html"
@@ -222,7 +245,7 @@ class RunAdmin(ReadOnlyAdmin):
         "created_at",
         "took",
     )
-    list_filter = ("kind", "status", "trigger", ("created_at", admin.DateFieldListFilter))
+    list_filter = ("kind", "status", RunTargetFilter, "trigger", ("created_at", admin.DateFieldListFilter))
     search_fields = ("target_label", "error")
     list_select_related = ("requested_by",)
     date_hierarchy = "created_at"

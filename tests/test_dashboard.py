@@ -69,3 +69,19 @@ def test_the_dashboard_costs_a_constant_number_of_queries(client, fake_akeneo):
     with CaptureQueriesContext(db_connection) as many:
         client.get(reverse("admin:dashboard"))
     assert len(many) == len(few)
+
+
+def test_the_runs_list_filters_by_target(client, connection, fake_akeneo):
+    operator(client)
+    other = AkeneoConnection.objects.create(
+        name="other", base_url=fake_akeneo.base_url, **SANDBOX_CREDENTIALS
+    )
+    mine = start_run(STRUCTURE_SYNC, connection, inline=True)
+    theirs = start_run(STRUCTURE_SYNC, other, inline=True)
+    type_id = mine.target_type_id
+
+    page = client.get(reverse("admin:connector_run_changelist") + f"?target={type_id}-{connection.pk}")
+
+    runs = list(page.context["cl"].queryset)
+    assert runs == [mine] and theirs not in runs
+    assert "other" in page.content.decode()  # offered as a filter choice
