@@ -21,6 +21,8 @@ env = environ.Env(
     AKENEO_MAX_RETRIES=(int, 6),
     AKENEO_RETRY_BUDGET_SECONDS=(float, 120.0),
     FIELD_ENCRYPTION_KEY=(str, ""),
+    API_RATE=(str, "10/second"),
+    API_MAX_REQUEST_BYTES=(int, 20 * 1024 * 1024),
     RUN_STUCK_SECONDS=(float, 900.0),
     RUN_QUEUED_MAX_SECONDS=(float, 3600.0),
     RUN_ALERT_EMAILS=(str, ""),
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_q",
+    "rest_framework",
+    "drf_spectacular",
     "connector",
     "sdm",
     "sfcc_export",
@@ -61,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sdm.api.auth.RequestSizeLimit",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,4 +174,24 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     if env.bool("BEHIND_TLS_PROXY", default=False):  # the proxy terminates TLS and says so in a header
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The supplier API (sdm/api): per-token rate, request size limit (413 beyond), OpenAPI schema.
+API_RATE = env("API_RATE")
+API_MAX_REQUEST_BYTES = env("API_MAX_REQUEST_BYTES")
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_REQUEST_BYTES  # JSON feeds up to the same size as files
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["sdm.api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["sdm.api.permissions.HasPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["sdm.api.auth.PerTokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "URL_FORMAT_OVERRIDE": None,  # `?format=` belongs to the download endpoints
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Akeneo connector supplier API",
+    "DESCRIPTION": "Supplier feeds for the SDM projects: files, jobs, value mapping, finalize, results.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000  # the attribute tab posts one field per attribute (2,000+)

@@ -20,6 +20,7 @@ from connector.runs import queue_run_from_admin
 from .attribute_config import attribute_tab, save_selection
 from .jobs import import_uploaded_file
 from .models import (
+    ApiToken,
     DisplayGroup,
     Hierarchy,
     JobColumn,
@@ -470,3 +471,26 @@ class ValueMappingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made through the API (POST /api/v1/auth/token/); here they are listed and revoked."""
+
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at")
+    list_filter = ("user",)
+    search_fields = ("name", "user__username", "prefix")
+    fields = ("name", "user", "prefix", "created_at", "last_used_at")
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected tokens", permissions=["delete"])
+    def revoke(self, request, queryset):
+        count, _ = queryset.delete()
+        self.message_user(request, f"{count} tokens revoked.")

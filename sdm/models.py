@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 
+from django.conf import settings
 from django.db import models
 
 from connector.emails import alert_emails_field
@@ -221,6 +223,9 @@ class SupplierJob(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IMPORTED)
     row_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, help_text="The job's id in the API."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -344,3 +349,38 @@ class MediaFile(models.Model):
 
     def __str__(self) -> str:
         return self.pim_code
+
+
+class ApiToken(models.Model):
+    """A named key for the supplier API. Only its SHA-256 is stored; the key is shown once, when made."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=8, editable=False, help_text="The key's first characters, to tell keys apart."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user}, {self.prefix}…)"
+
+
+class SupplierUpload(models.Model):
+    """A supplier file received by the API, waiting to become a job."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=255)
+    path = models.CharField(max_length=1000)
+    columns = models.JSONField(default=list)
+    row_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import JobRow, SupplierJob, ValueMapping, Workflow
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    name = serializers.CharField(max_length=100, help_text="A name to tell this token apart in the admin.")
+
+
+class TokenSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Shown once: send it as `Authorization: Token <key>`.")
+    name = serializers.CharField()
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Workflow
+        fields = ["id", "name", "channels", "locales", "families", "last_synced_at"]
+
+
+class ProjectDetailSerializer(ProjectSerializer):
+    attribute_codes = serializers.ListField(
+        child=serializers.CharField(), help_text="The columns a supplier file of this project may have."
+    )
+
+    class Meta(ProjectSerializer.Meta):
+        fields = [*ProjectSerializer.Meta.fields, "attribute_codes"]
+
+
+class FileJsonSerializer(serializers.Serializer):
+    data = serializers.ListField(
+        child=serializers.DictField(child=serializers.JSONField(allow_null=True)),
+        min_length=1,
+        help_text='One object per product: {"column": "value", ...}; a missing or null value is empty.',
+    )
+
+
+class FileUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="XLSX, or CSV (`,` `;` or `|`, UTF-8 or Latin-1, header first).")
+
+
+class FileSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    file_name = serializers.CharField()
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.IntegerField(source="row_count")
+
+
+class JobCreateSerializer(serializers.Serializer):
+    file_id = serializers.UUIDField()
+    name = serializers.CharField(max_length=200)
+    project = serializers.IntegerField(help_text="The project (workflow) id.")
+
+
+class JobCreatedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+
+
+class JobSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    project = serializers.IntegerField(source="workflow_id")
+    status = serializers.ChoiceField(choices=["pending", "running", "done", "error"], source="api_status")
+    step = serializers.CharField()
+    message = serializers.CharField()
+    rows = serializers.IntegerField(source="row_count")
+
+    class Meta:
+        model = SupplierJob
+        fields = ["id", "name", "project", "status", "step", "message", "rows", "created_at"]
+
+
+class MappingItemSerializer(serializers.Serializer):
+    attribute = serializers.CharField(max_length=255)
+    value = serializers.CharField(max_length=500, allow_blank=True)
+    option = serializers.CharField(max_length=255, allow_blank=True)
+
+
+class MappingRequestSerializer(serializers.Serializer):
+    auto = serializers.BooleanField(default=False, help_text="Accept every suggested option first.")
+    mappings = MappingItemSerializer(many=True, required=False, default=list)
+
+
+class ValueMappingSerializer(serializers.ModelSerializer):
+    attribute = serializers.CharField(source="pim_attribute_code")
+    value = serializers.CharField(source="raw_value")
+    suggested = serializers.CharField(source="suggested_code")
+    option = serializers.CharField(source="option_code")
+
+    class Meta:
+        model = ValueMapping
+        fields = ["attribute", "value", "suggested", "option", "occurrences"]
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = JobRow
+        fields = ["line", "identifier", "outcome", "message"]
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -1,0 +1,286 @@
+"""The supplier API's views: thin, on sdm.feeds and the services the admin uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth import authenticate
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from connector.runs import RunAlreadyActive, start_run
+
+from .. import feeds
+from ..models import JobRow, SupplierJob, SupplierUpload, Workflow
+from ..tasks import JOB_PUSH
+from ..value_mapping import auto_map_values
+from . import serializers as s
+
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
+
+
+class Pages(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def feed_error(exc: feeds.FeedError) -> Response:
+    return Response({"detail": exc.message, **exc.details}, status=status.HTTP_400_BAD_REQUEST)
+
+
+class TokenView(APIView):
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=s.TokenRequestSerializer, responses={201: s.TokenSerializer, 400: s.ErrorSerializer}
+    )
+    def post(self, request):
+        body = s.TokenRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = authenticate(
+            request, username=body.validated_data["username"], password=body.validated_data["password"]
+        )
+        if user is None or not user.is_active:
+            return Response(
+                {"detail": "Unknown user name or wrong password."}, status=status.HTTP_400_BAD_REQUEST
+            )
+        token, key = feeds.issue_token(user, body.validated_data["name"])
+        return Response({"key": key, "name": token.name}, status=status.HTTP_201_CREATED)
+
+
+class ProjectList(generics.ListAPIView):
+    serializer_class = s.ProjectSerializer
+    pagination_class = Pages
+    required_perms = {"GET": ("sdm.view_workflow",)}
+    queryset = Workflow.objects.filter(active=True).order_by("name")
+
+    @extend_schema(responses={200: s.ProjectSerializer(many=True), **ERRORS})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class ProjectDetail(generics.RetrieveAPIView):
+    serializer_class = s.ProjectDetailSerializer
+    required_perms = {"GET": ("sdm.view_workflow",)}
+    queryset = Workflow.objects.filter(active=True)
+
+    @extend_schema(responses={200: s.ProjectDetailSerializer, **ERRORS})
+    def get(self, request, *args, **kwargs):
+        project = self.get_object()
+        project.attribute_codes = feeds.project_columns(project)
+        return Response(s.ProjectDetailSerializer(project).data)
+
+
+class ProjectTemplate(APIView):
+    required_perms = {"GET": ("sdm.view_workflow",)}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"], description="default csv")],
+        responses={(200, CSV): OpenApiTypes.BINARY, (200, XLSX): OpenApiTypes.BINARY, **ERRORS},
+    )
+    def get(self, request, pk: int):
+        project = get_object_or_404(Workflow, pk=pk, active=True)
+        kind = _file_format(request)
+        body = feeds.template_xlsx(project) if kind == "xlsx" else feeds.template_csv(project)
+        return _attachment(body, kind, f"{project.name}-template")
+
+
+class FileCreate(APIView):
+    parser_classes = [MultiPartParser, JSONParser]
+    required_perms = {"POST": ("sdm.add_supplierjob",)}
+
+    @extend_schema(
+        request={"multipart/form-data": s.FileUploadSerializer, "application/json": s.FileJsonSerializer},
+        responses={201: s.FileSerializer, **ERRORS, 413: s.ErrorSerializer},
+    )
+    def post(self, request):
+        try:
+            if "file" in request.FILES:
+                upload = feeds.save_uploaded_file(request.user, request.FILES["file"])
+            elif isinstance(request.data, dict) and "data" in request.data:
+                upload = feeds.save_json_rows(request.user, request.data["data"])
+            else:
+                raise feeds.FeedError(
+                    'Send a multipart "file", or JSON {"data": [{"column": "value"}, ...]}.'
+                )
+        except feeds.FeedError as exc:
+            return feed_error(exc)
+        return Response(s.FileSerializer(upload).data, status=status.HTTP_201_CREATED)
+
+
+class JobList(generics.ListCreateAPIView):
+    serializer_class = s.JobSerializer
+    pagination_class = Pages
+    parser_classes = [JSONParser]
+    required_perms = {"GET": ("sdm.view_supplierjob",), "POST": ("sdm.add_supplierjob", "sdm.view_workflow")}
+
+    def get_queryset(self):
+        jobs = feeds.with_states(SupplierJob.objects.select_related("workflow")).order_by(
+            "-created_at", "-pk"
+        )
+        query = self.request.query_params
+        if query.get("status"):
+            if query["status"] not in ("pending", "running", "done", "error"):
+                raise ValidationError({"status": "One of pending, running, done, error."})
+            jobs = jobs.filter(api_status=query["status"])
+        if query.get("project"):
+            if not query["project"].isdigit():
+                raise ValidationError({"project": "A project id."})
+            jobs = jobs.filter(workflow_id=int(query["project"]))
+        for name, lookup in (("created_after", "created_at__gte"), ("created_before", "created_at__lt")):
+            if query.get(name):
+                jobs = jobs.filter(**{lookup: _datetime(name, query[name])})
+        return jobs
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([_job_data(job) for job in page])
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=["pending", "running", "done", "error"]),
+            OpenApiParameter("project", int),
+            OpenApiParameter("created_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("created_before", OpenApiTypes.DATETIME),
+        ],
+        responses={200: s.JobSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=s.JobCreateSerializer, responses={201: s.JobCreatedSerializer, **ERRORS})
+    def post(self, request, *args, **kwargs):
+        body = s.JobCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        upload = SupplierUpload.objects.filter(pk=data["file_id"], user=request.user).first()
+        if upload is None:
+            return Response({"detail": "No such file among yours."}, status=status.HTTP_400_BAD_REQUEST)
+        project = Workflow.objects.filter(pk=data["project"], active=True).first()
+        if project is None:
+            return Response({"detail": "No such project."}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            job = feeds.create_job(upload, project, data["name"])
+        except feeds.FeedError as exc:
+            return feed_error(exc)
+        return Response({"id": str(job.public_id)}, status=status.HTTP_201_CREATED)
+
+
+def _job(request, job_id) -> SupplierJob:
+    return get_object_or_404(feeds.with_states(SupplierJob.objects.all()), public_id=job_id)
+
+
+def _job_data(job: SupplierJob) -> dict:
+    state = feeds.job_state(job)
+    job.step, job.message = state.step, state.message
+    data = s.JobSerializer(job).data
+    data["status"] = state.status
+    return data
+
+
+class JobDetail(APIView):
+    required_perms = {"GET": ("sdm.view_supplierjob",)}
+
+    @extend_schema(responses={200: s.JobSerializer, **ERRORS})
+    def get(self, request, job_id):
+        return Response(_job_data(_job(request, job_id)))
+
+
+class JobMappings(APIView):
+    parser_classes = [JSONParser]
+    required_perms = {"GET": ("sdm.view_supplierjob",), "POST": ("sdm.change_valuemapping",)}
+
+    @extend_schema(responses={200: s.ValueMappingSerializer(many=True), **ERRORS})
+    def get(self, request, job_id):
+        job = _job(request, job_id)
+        return Response(s.ValueMappingSerializer(job.value_mappings.all(), many=True).data)
+
+    @extend_schema(
+        request=s.MappingRequestSerializer, responses={200: s.ValueMappingSerializer(many=True), **ERRORS}
+    )
+    def post(self, request, job_id):
+        job = _job(request, job_id)
+        body = s.MappingRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if body.validated_data["auto"]:
+            auto_map_values(job)
+        try:
+            if body.validated_data["mappings"]:
+                feeds.apply_mappings(job, body.validated_data["mappings"])
+        except feeds.FeedError as exc:
+            return feed_error(exc)
+        return Response(s.ValueMappingSerializer(job.value_mappings.all(), many=True).data)
+
+
+class JobFinalize(APIView):
+    required_perms = {"POST": ("sdm.finalize_supplierjob",)}
+
+    @extend_schema(request=None, responses={202: s.JobSerializer, 409: s.ErrorSerializer, **ERRORS})
+    def post(self, request, job_id):
+        job = _job(request, job_id)
+        try:
+            start_run(JOB_PUSH, job, user=request.user)
+        except RunAlreadyActive as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(_job_data(_job(request, job_id)), status=status.HTTP_202_ACCEPTED)
+
+
+class JobResults(generics.ListAPIView):
+    serializer_class = s.ResultSerializer
+    pagination_class = Pages
+    required_perms = {"GET": ("sdm.view_supplierjob",)}
+
+    def get_queryset(self):
+        job = _job(self.request, self.kwargs["job_id"])
+        return JobRow.objects.filter(job=job).order_by("line")
+
+    @extend_schema(responses={200: s.ResultSerializer(many=True), **ERRORS})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class JobDownload(APIView):
+    required_perms = {"GET": ("sdm.view_supplierjob",)}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"], description="default csv")],
+        responses={(200, CSV): OpenApiTypes.BINARY, (200, XLSX): OpenApiTypes.BINARY, **ERRORS},
+    )
+    def get(self, request, job_id):
+        job = _job(request, job_id)
+        kind = _file_format(request)
+        body = feeds.mapped_xlsx(job) if kind == "xlsx" else feeds.mapped_csv(job)
+        return _attachment(body, kind, f"job-{job.public_id}")
+
+
+def _file_format(request) -> str:
+    kind = request.query_params.get("format", "csv")
+    if kind not in ("csv", "xlsx"):
+        raise ValidationError({"format": "csv or xlsx."})
+    return kind
+
+
+def _attachment(body: bytes, kind: str, stem: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=XLSX if kind == "xlsx" else f"{CSV}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{kind}"'
+    return response
+
+
+def _datetime(name: str, text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError({name: "An ISO 8601 date or date-time."}) from None

@@ -1,0 +1,273 @@
+"""Supplier feeds, as the API offers them: tokens, uploaded files, jobs made from them, a job's state,
+its results and its mapped data. The admin's services underneath (import, auto-mapping, value
+mapping, push); nothing here is HTTP."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Case, CharField, Count, OuterRef, Q, Subquery, Value, When
+
+from connector.models import Run, RunStatus
+
+from .jobs import auto_map, import_supplier_file, normalize
+from .models import ApiToken, JobColumn, SdmAttribute, SupplierJob, SupplierUpload, ValueMapping, Workflow
+from .supplier_files import SupplierFileError, open_supplier_file
+from .tasks import JOB_PUSH
+from .value_mapping import collect_values, mapping_table
+
+KNOWN_ROLE_HEADERS = {"family", "categories", "parent", "root_model", "family_variant"}
+
+
+class FeedError(Exception):
+    """Bad input from a supplier: the message says what and where."""
+
+    def __init__(self, message: str, *, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+# --------------------------------------------------------------------------------- tokens
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_token(user, name: str) -> tuple[ApiToken, str]:
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name.strip()[:100] or "token", key_hash=hash_key(key), prefix=key[:8]
+    )
+    return token, key
+
+
+def token_for_key(key: str) -> ApiToken | None:
+    return ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
+
+
+# ---------------------------------------------------------------------------------- files
+def _upload_folder() -> Path:
+    folder = Path(settings.UPLOAD_ROOT) / "api" / uuid.uuid4().hex
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _register(user, path: Path) -> SupplierUpload:
+    try:
+        supplier_file = open_supplier_file(path)
+        headers = list(supplier_file.headers)
+        rows = sum(1 for _ in supplier_file.rows)
+    except SupplierFileError as exc:
+        path.unlink(missing_ok=True)
+        raise FeedError(str(exc)) from None
+    if not headers:
+        raise FeedError("The file has no header line.")
+    return SupplierUpload.objects.create(
+        user=user, file_name=path.name, path=str(path), columns=headers, row_count=rows
+    )
+
+
+def save_uploaded_file(user, upload) -> SupplierUpload:
+    """A multipart upload (CSV or XLSX), written in chunks, then read once to check it."""
+    name = Path(upload.name or "supplier.csv").name
+    if Path(name).suffix.lower() not in (".csv", ".txt", ".xlsx"):
+        raise FeedError(f"'{name}' is neither a CSV nor an XLSX file.")
+    target = _upload_folder() / name
+    with target.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return _register(user, target)
+
+
+def save_json_rows(user, rows) -> SupplierUpload:
+    """``[{"column": "value", ...}, ...]`` as a CSV; a missing or null value is an empty cell."""
+    if not isinstance(rows, list) or not rows or not all(isinstance(row, dict) for row in rows):
+        raise FeedError('"data" must be a non-empty list of objects, one per product.')
+    headers: dict[str, None] = {}
+    for row in rows:
+        for column in row:
+            headers.setdefault(str(column), None)
+    target = _upload_folder() / "data.csv"
+    with target.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow(["" if row.get(h) is None else _cell(row.get(h)) for h in headers])
+    return _register(user, target)
+
+
+def _cell(value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+# ----------------------------------------------------------------------------------- jobs
+def unknown_columns(workflow: Workflow, headers: list[str]) -> list[str]:
+    columns = auto_map(workflow, headers)
+    return [
+        c.header
+        for c in columns
+        if c.role == JobColumn.Role.IGNORED and c.header.lower() not in KNOWN_ROLE_HEADERS
+    ]
+
+
+def create_job(upload: SupplierUpload, workflow: Workflow, name: str) -> SupplierJob:
+    """The API's job: imported like an admin upload, columns auto-mapped, values collected for mapping."""
+    unknown = unknown_columns(workflow, upload.columns)
+    if unknown:
+        raise FeedError(
+            f"Columns unknown to project '{workflow.name}': {', '.join(unknown)}.",
+            details={"unknown_columns": unknown},
+        )
+    job = import_supplier_file(workflow, upload.path, name or upload.file_name)
+    collect_values(job)
+    return job
+
+
+@dataclass
+class JobState:
+    status: str  # pending, running, done, error
+    step: str
+    message: str
+
+
+def with_states(jobs):
+    """Jobs annotated with their API status in the query itself: filterable, no query per job."""
+    last_push = Run.objects.filter(
+        target_type=ContentType.objects.get_for_model(SupplierJob), target_id=OuterRef("pk"), kind=JOB_PUSH
+    ).order_by("-created_at", "-pk")
+    return jobs.annotate(
+        push_status=Subquery(last_push.values("status")[:1]),
+        push_error=Subquery(last_push.values("error")[:1]),
+        push_done=Subquery(last_push.values("progress_done")[:1]),
+        unmapped=Count("value_mappings", filter=Q(value_mappings__option_code="")),
+    ).annotate(
+        api_status=Case(
+            When(push_status__in=[RunStatus.QUEUED, RunStatus.IN_PROGRESS], then=Value("running")),
+            When(push_status=RunStatus.FAILED, then=Value("error")),
+            When(status__in=[SupplierJob.Status.PUSHED, SupplierJob.Status.PARTIAL], then=Value("done")),
+            default=Value("pending"),
+            output_field=CharField(),
+        )
+    )
+
+
+def job_state(job: SupplierJob) -> JobState:
+    """The state of a job from ``with_states``."""
+    if job.api_status == "running":
+        return JobState("running", "push", f"Pushing to the PIM ({job.push_done or 0} rows done).")
+    if job.api_status == "error":
+        return JobState("error", "push", job.push_error or "The push failed.")
+    if job.api_status == "done":
+        message = (
+            "Pushed with failures: see the results."
+            if job.status == SupplierJob.Status.PARTIAL
+            else "Pushed."
+        )
+        return JobState("done", "results", message)
+    if job.unmapped:
+        return JobState(
+            "pending", "value_mapping", f"{job.unmapped} values have no PIM option yet: map them."
+        )
+    return JobState("pending", "finalize", "Ready: finalize the job to push it to the PIM.")
+
+
+def apply_mappings(job: SupplierJob, mappings: list[dict]) -> int:
+    """Set PIM options for raw values: ``[{"attribute", "value", "option"}]``; returns how many changed."""
+    with transaction.atomic():
+        existing = {(m.pim_attribute_code, m.raw_value): m for m in job.value_mappings.all()}
+        changed = []
+        for item in mappings:
+            key = (str(item.get("attribute", "")), str(item.get("value", "")))
+            mapping = existing.get(key)
+            if mapping is None:
+                raise FeedError(f"No value '{key[1]}' of attribute '{key[0]}' in this job.")
+            mapping.option_code = str(item.get("option") or "")
+            changed.append(mapping)
+        ValueMapping.objects.bulk_update(changed, ["option_code"])
+    return len(changed)
+
+
+def mapped_rows(job: SupplierJob) -> tuple[list[str], Iterator[list[str]]]:
+    """The job's data as it will be pushed: mapped columns only, select values through the value mapping."""
+    columns = [c for c in job.columns.order_by("position") if c.role != JobColumn.Role.IGNORED]
+    headers = [c.sdm_attribute or c.role for c in columns]
+    table = mapping_table(job)
+    pim_code = dict(
+        SdmAttribute.objects.filter(workflow=job.workflow).values_list("code", "pim_attribute_code")
+    )
+    attribute_of = {c.position: pim_code.get(c.sdm_attribute) for c in columns if c.sdm_attribute}
+
+    def rows() -> Iterator[list[str]]:
+        for row in job.rows.order_by("line").iterator(chunk_size=1000):
+            cells = []
+            for column in columns:
+                raw = row.values[column.position] if column.position < len(row.values) else ""
+                attribute = attribute_of.get(column.position)
+                cells.append(table.get((attribute, normalize(raw)), raw) if attribute else raw)
+            yield cells
+
+    return headers, rows()
+
+
+def mapped_csv(job: SupplierJob) -> bytes:
+    headers, rows = mapped_rows(job)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def mapped_xlsx(job: SupplierJob) -> bytes:
+    from openpyxl import Workbook
+
+    headers, rows = mapped_rows(job)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("products")
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def template_csv(workflow: Workflow) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerow(project_columns(workflow))
+    return out.getvalue().encode("utf-8")
+
+
+def template_xlsx(workflow: Workflow) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("products")
+    sheet.append(project_columns(workflow))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def project_columns(workflow: Workflow) -> list[str]:
+    """The columns a supplier file of this project may have: the identifier first, then family, then
+    every derived SDM attribute code."""
+    codes = list(
+        SdmAttribute.objects.filter(workflow=workflow).order_by("code").values_list("code", "pim_type")
+    )
+    identifiers = [code for code, kind in codes if kind == "pim_catalog_identifier"]
+    return [*identifiers, "family", "categories", *(code for code, kind in codes if code not in identifiers)]
