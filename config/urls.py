@@ -7,3 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("sdm.api.urls")),
 ]
+
+handler404 = "sdm.api.errors.not_found"

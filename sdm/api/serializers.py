@@ -103,3 +103,7 @@ class ResultSerializer(serializers.ModelSerializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    errors = serializers.DictField(required=False, help_text="Field → messages, for invalid input.")
+    unknown_columns = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Columns the project does not know."
+    )

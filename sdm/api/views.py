@@ -26,7 +26,13 @@ from . import serializers as s
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
+ERRORS = {
+    400: s.ErrorSerializer,
+    401: s.ErrorSerializer,
+    403: s.ErrorSerializer,
+    404: s.ErrorSerializer,
+    429: s.ErrorSerializer,
+}
 
 
 class Pages(PageNumberPagination):
