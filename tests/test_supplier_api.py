@@ -258,3 +258,18 @@ def test_the_schema_and_its_docs_page_are_served_and_the_committed_schema_is_cur
     )
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_tokens_are_listed_and_revoked_in_the_admin_without_their_keys(client, admin_client, project):
+    user_with(SDM_ADMIN)
+    key = token_via_client(client, "supplier-bot")
+    listing = admin_client.get("/admin/sdm/apitoken/").content.decode()
+    assert "supplier-bot" in listing and key[:8] in listing and key not in listing
+    token = ApiToken.objects.get()
+    page = admin_client.get(f"/admin/sdm/apitoken/{token.pk}/change/").content.decode()
+    assert key not in page and token.key_hash not in page
+
+    admin_client.post("/admin/sdm/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+
+    assert not ApiToken.objects.exists()
+    assert client.get("/api/v1/projects/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
