@@ -89,6 +89,8 @@ class ValueMappingSerializer(serializers.ModelSerializer):
     value = serializers.CharField(source="raw_value")
     suggested = serializers.CharField(source="suggested_code")
     option = serializers.CharField(source="option_code")
+    # Declared, not derived from the column: the schema must not depend on the database backend.
+    occurrences = serializers.IntegerField(min_value=0)
 
     class Meta:
         model = ValueMapping
@@ -96,6 +98,8 @@ class ValueMappingSerializer(serializers.ModelSerializer):
 
 
 class ResultSerializer(serializers.ModelSerializer):
+    line = serializers.IntegerField(min_value=1, help_text="Line in the supplier file (1 = first data row).")
+
     class Meta:
         model = JobRow
         fields = ["line", "identifier", "outcome", "message"]
