@@ -161,7 +161,7 @@ class CatalogExport:
                 self.count("categories", len(self.structure.categories))
             if files.pricebooks:
                 self.pricebooks = self._open_pricebooks(stack, files.pricebooks)
-            changed_assets = self.images.load_assets(self.since) if self.images else []
+            changed_assets = self.images.load_assets(self.since, self._see) if self.images else []
             if self.differential:
                 self._read_changed_models()
             self._export_products()

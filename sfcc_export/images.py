@@ -74,7 +74,7 @@ class ImageResolver:
         return self.profile.image_location == ImageLocation.URL
 
     # --------------------------------------------------------------- asset index
-    def load_assets(self, changed_since=None) -> list[str]:
+    def load_assets(self, changed_since=None, see: Callable[[dict], None] = lambda item: None) -> list[str]:
         """Spool each asset's main media key; returns the codes updated since ``changed_since``."""
         changed = []
         main_media = dict(
@@ -90,6 +90,7 @@ class ImageResolver:
                 stamp = asset.get("updated")
                 if changed_since and stamp and stamp > changed_since.isoformat():
                     changed.append(asset["code"])
+                see(asset)  # asset dates move the watermark too: the next run compares against them
             self.spool.add_assets(rows)
         return changed
 

@@ -176,3 +176,30 @@ def test_an_unreadable_refinements_file_fails_the_run_and_keeps_what_was_saved(p
 
     assert "not well-formed" in failed.error
     assert SavedRefinements.objects.filter(profile=profile).count() == 1
+
+
+def test_a_differential_assets_run_exports_the_products_whose_assets_changed(pim, tmp_path):
+    from connector.akeneo import AkeneoClient
+    from connector.sandbox import SANDBOX_CREDENTIALS
+
+    profile = make_profile(pim, tmp_path, image_view_types={"large": ["packshots"]})
+    export(profile, "assets")
+    with AkeneoClient(pim.base_url, **SANDBOX_CREDENTIALS) as client:
+        linked = [
+            p
+            for p in client.iter_products()
+            if p["enabled"] and (p["values"].get("packshots") or [{}])[0].get("data")
+        ]
+        asset = linked[0]["values"]["packshots"][0]["data"][0]
+        client.patch(
+            f"asset-families/packshots/assets/{asset}",
+            {"values": {"alt_text": [{"locale": "en_US", "channel": None, "data": "A new alt text"}]}},
+        )
+    users = {p["values"]["sku"][0]["data"] for p in linked if asset in p["values"]["packshots"][0]["data"]}
+
+    run = export(profile, "assets", mode="differential")
+
+    catalog = etree.fromstring(archive_members(run)["catalogs/akeneo-master/catalog.xml"], SAFE_PARSER)
+    exported = {p.get("product-id") for p in catalog.iterfind("c:product", C)}
+    assert users and exported == users  # only the products showing that asset
+    assert all(p.find("c:images", C) is not None for p in catalog.iterfind("c:product", C))
