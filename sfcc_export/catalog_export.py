@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -136,6 +136,9 @@ class CatalogExport:
         )
         self.builder = RecordBuilder(profile, structure, self.spool.identifier_of_uuid)
         self.outcome = CatalogOutcome()
+        # The PIM's clock at this pass's first answer: anything updated later must stay above the
+        # watermark, however late in the pass other updates were read.
+        self.started_at_pim: datetime | None = None
         self.master: CatalogWriter | None = None
         self.storefront: CatalogWriter | None = None
         self.pricebooks: dict[str, PricebookWriter] = {}
@@ -176,6 +179,10 @@ class CatalogExport:
                 self._export_masters()
             if self.master and self.values:
                 self._export_removals()
+        if self.started_at_pim and self.outcome.watermark and self.outcome.watermark >= self.started_at_pim:
+            # Updated while we read: the PIM's dates have whole seconds, so step back one; what
+            # changed in that second is exported again next time rather than never.
+            self.outcome.watermark = self.started_at_pim - timedelta(seconds=1)
         if self.builder.unresolved_links:
             self.progress.info(
                 f"{self.builder.unresolved_links} associations point to products outside this export "
@@ -212,6 +219,8 @@ class CatalogExport:
 
     def _pages(self, path: str, search: Search, **params) -> Iterator[list[dict]]:
         for page in self.client.pages(path, params, search=search):
+            if self.started_at_pim is None:
+                self.started_at_pim = self.client.last_server_date
             items = (page.get("_embedded") or {}).get("items", [])
             yield items
             self.progress.advance(len(items))

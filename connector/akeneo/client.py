@@ -19,6 +19,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,7 @@ class AkeneoClient:
         self._secret = secret
         self._password = password
         self.timeout = timeout
+        self.last_server_date: datetime | None = None  # the PIM's clock (HTTP Date) at its last answer
         self.max_attempts = max(1, max_attempts)
         self.retry_budget = retry_budget
         self.backoff_initial = backoff_initial
@@ -413,6 +415,7 @@ class AkeneoClient:
                     path=attempt.path,
                 )
         self._raise_for_response(response, attempt)
+        self.last_server_date = _server_date(response) or self.last_server_date
         return response
 
     def _send_once(self, attempt: _Attempt, token: str | None) -> requests.Response:
@@ -577,6 +580,13 @@ def _json_or_none(response: requests.Response) -> Any:
     try:
         return response.json()
     except ValueError:
+        return None
+
+
+def _server_date(response: requests.Response) -> datetime | None:
+    try:
+        return parsedate_to_datetime(response.headers["Date"])
+    except (KeyError, TypeError, ValueError):
         return None
 
 
