@@ -32,7 +32,7 @@ from .models import ExportedItem, ExportProfile, RemovalMode
 from .records import RecordBuilder, linked_products
 from .spool import Spool
 from .structure import CatalogStructure
-from .writers.catalog import CatalogWriter, ImageSettings, ProductRecord
+from .writers.catalog import CatalogWriter, ImageGroup, ImageSettings, ProductRecord
 from .writers.pricebook import PricebookWriter, decimal_amount, pricebook_id
 
 PRODUCTS = "products-uuid"
@@ -313,6 +313,26 @@ class CatalogExport:
             record.images = self.images.groups(values)
             self.count("images", sum(len(group.paths) for group in record.images))
 
+    def _variation_images(
+        self, model: dict, groups: list[dict], fallback: list[ImageGroup]
+    ) -> list[ImageGroup]:
+        """A sub-model's own images as the master's image groups for its variation values (e.g. color=red);
+        the root model's images stay the fallback."""
+        axes = self.structure.axes.get(model.get("family_variant") or "", [])
+        same_as_root = {(g.view_type, tuple(g.paths)) for g in fallback}
+        specific = []
+        for group in groups:
+            values = self.builder.axis_values(group.get("values") or {})
+            variation = [(self.builder.attribute_id(code), values[code]) for code in axes if code in values]
+            if not variation:
+                continue
+            for image_group in self.images.groups(group.get("values") or {}):
+                if (image_group.view_type, tuple(image_group.paths)) not in same_as_root:
+                    image_group.variation = variation
+                    specific.append(image_group)
+        self.count("images", sum(len(group.paths) for group in specific))
+        return specific
+
     def _write_products_waiting_for_links(self) -> None:
         if not self.master:
             return
@@ -412,6 +432,8 @@ class CatalogExport:
             else:
                 record = ProductRecord(product_id=root)
             self._add_images(record, model.get("values") or {})
+            if self.images:
+                record.images += self._variation_images(model, groups, record.images)
             self.master.product(record)
             for group in groups:
                 record = self.builder.group(group) if self.values else ProductRecord(product_id=group["code"])

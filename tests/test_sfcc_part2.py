@@ -76,6 +76,12 @@ def test_the_assets_job_packs_each_image_once_and_never_downloads_it_again(pim, 
         p.find("c:custom-attributes", C) is None for p in products
     )  # the assets job alone: images only
     assert any(p.find(".//c:image-group[@view-type='small']", C) is not None for p in products)
+    # a 2-level master: its sub-models' own images as groups for their color, the root's as fallback
+    selectors = {
+        (v.get("attribute-id"), v.get("value"))
+        for v in catalog.iterfind("c:product/c:images/c:image-group/c:variation", C)
+    }
+    assert selectors and {attribute for attribute, _ in selectors} == {"akeneo_color"}
     downloads = media_requests(pim)
     assert downloads == run.result["counts"]["media_downloaded"] == len(static)
 

@@ -59,6 +59,8 @@ class VariationAttribute:
 class ImageGroup:
     view_type: str
     paths: list[str]
+    # On a master: the variation values (attribute id, value) the group's images are for.
+    variation: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -161,6 +163,8 @@ def _images(parent: etree._Element, groups: list[ImageGroup]) -> None:
     images = etree.SubElement(parent, q("images"))
     for group in groups:
         element = etree.SubElement(images, q("image-group"), {"view-type": group.view_type})
+        for attribute_id, value in group.variation:
+            etree.SubElement(element, q("variation"), {"attribute-id": attribute_id, "value": value})
         for path in group.paths:
             etree.SubElement(element, q("image"), {"path": path})
 
