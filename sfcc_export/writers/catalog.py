@@ -13,10 +13,11 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from .xml import XML_LANG, add_localized
+
 NS = "http://www.demandware.com/xml/impex/catalog/2006-10-31"
 # Each element is serialized on its own; a default namespace keeps it free of ns0: prefixes.
 NSMAP = {None: NS}
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 LOCALIZED_SYSTEM = ("display-name", "short-description", "long-description")
 # catalog.xsd, complexType.Product: the system elements we write, in schema order.
 SYSTEM_ORDER = (
@@ -94,14 +95,6 @@ class CategoryRecord:
     refinements: etree._Element | None = None  # saved <refinement-definitions>, written back as they were
 
 
-def _localized(parent: etree._Element, tag: str, texts: dict[str | None, str], limit: int | None) -> None:
-    for locale, text in texts.items():
-        if text:
-            element = etree.SubElement(parent, q(tag))
-            element.set(XML_LANG, locale or "x-default")
-            element.text = text[:limit] if limit else text
-
-
 def _single(texts: dict[str | None, str]) -> str | None:
     return texts.get(None) or texts.get("x-default") or next(iter(texts.values()), None)
 
@@ -122,7 +115,7 @@ def product_element(record: ProductRecord) -> etree._Element:
         if not texts:
             continue
         if name in LOCALIZED_SYSTEM:
-            _localized(element, name, texts, MAX_LENGTH.get(name))
+            add_localized(element, q(name), texts, MAX_LENGTH.get(name))
         elif (text := _single(texts)) is not None:
             if name == "searchable-flag":
                 text = "true" if text.lower() in ("1", "true", "yes") else "false"
@@ -189,17 +182,17 @@ def _variation_attribute(parent: etree._Element, attribute: VariationAttribute) 
         q("variation-attribute"),
         {"attribute-id": attribute.attribute_id, "variation-attribute-id": attribute.attribute_id},
     )
-    _localized(element, "display-name", attribute.display_name, 4000)
+    add_localized(element, q("display-name"), attribute.display_name, 4000)
     if attribute.values:
         values = etree.SubElement(element, q("variation-attribute-values"))
         for value, display in attribute.values:
             item = etree.SubElement(values, q("variation-attribute-value"), {"value": value[:256]})
-            _localized(item, "display-value", display, 4000)
+            add_localized(item, q("display-value"), display, 4000)
 
 
 def category_element(record: CategoryRecord) -> etree._Element:
     element = etree.Element(q("category"), {"category-id": record.category_id}, nsmap=NSMAP)
-    _localized(element, "display-name", record.display_name, 4000)
+    add_localized(element, q("display-name"), record.display_name, 4000)
     etree.SubElement(element, q("online-flag")).text = "true" if record.online else "false"
     if record.parent:
         etree.SubElement(element, q("parent")).text = record.parent

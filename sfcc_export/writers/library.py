@@ -7,9 +7,10 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from .xml import XML_LANG, add_localized
+
 NS = "http://www.demandware.com/xml/impex/library/2006-10-31"
 NSMAP = {None: NS}
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def q(tag: str) -> str:
@@ -32,17 +33,9 @@ class ContentRecord:
     online: bool = True
 
 
-def _localized(parent: etree._Element, tag: str, texts: dict[str, str]) -> None:
-    for locale, text in texts.items():
-        if text:
-            element = etree.SubElement(parent, q(tag))
-            element.set(XML_LANG, locale)
-            element.text = text[:4000]
-
-
 def folder_element(record: FolderRecord) -> etree._Element:
     element = etree.Element(q("folder"), {"folder-id": record.folder_id}, nsmap=NSMAP)
-    _localized(element, "display-name", record.display_name)
+    add_localized(element, q("display-name"), record.display_name, 4000)
     etree.SubElement(element, q("online-flag")).text = "true"
     etree.SubElement(element, q("parent")).text = record.parent
     return element
@@ -50,7 +43,7 @@ def folder_element(record: FolderRecord) -> etree._Element:
 
 def content_element(record: ContentRecord) -> etree._Element:
     element = etree.Element(q("content"), {"content-id": record.content_id}, nsmap=NSMAP)
-    _localized(element, "display-name", record.display_name)
+    add_localized(element, q("display-name"), record.display_name, 4000)
     etree.SubElement(element, q("online-flag")).text = "true" if record.online else "false"
     if record.body:
         customs = etree.SubElement(element, q("custom-attributes"))

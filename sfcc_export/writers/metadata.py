@@ -13,8 +13,9 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from .xml import XML_LANG, add_localized
+
 NS = "http://www.demandware.com/xml/impex/metadata/2006-10-31"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 @dataclass(frozen=True)
@@ -33,19 +34,11 @@ class AttributeDefinition:
     unit: str | None = None
 
 
-def _localized(parent: etree._Element, tag: str, texts: dict[str, str]) -> None:
-    for locale, text in texts.items():
-        if text:
-            element = etree.SubElement(parent, f"{{{NS}}}{tag}")
-            element.set(XML_LANG, locale)
-            element.text = text[:4000]
-
-
 def _definition(attribute: AttributeDefinition) -> etree._Element:
     element = etree.Element(
         f"{{{NS}}}attribute-definition", {"attribute-id": attribute.attribute_id}, nsmap={None: NS}
     )
-    _localized(element, "display-name", attribute.display_name)
+    add_localized(element, f"{{{NS}}}display-name", attribute.display_name, 4000)
     etree.SubElement(element, f"{{{NS}}}type").text = attribute.type
     etree.SubElement(element, f"{{{NS}}}localizable-flag").text = "true" if attribute.localizable else "false"
     etree.SubElement(element, f"{{{NS}}}mandatory-flag").text = "false"
@@ -58,7 +51,7 @@ def _definition(attribute: AttributeDefinition) -> etree._Element:
         values = etree.SubElement(element, f"{{{NS}}}value-definitions")
         for value in attribute.values:
             definition = etree.SubElement(values, f"{{{NS}}}value-definition")
-            _localized(definition, "display", value.display)
+            add_localized(definition, f"{{{NS}}}display", value.display, 4000)
             etree.SubElement(definition, f"{{{NS}}}value").text = value.value
     return element
 
@@ -92,7 +85,7 @@ def write_product_extensions(out: BinaryIO, groups: list[GroupDefinition]) -> di
                         element = etree.Element(
                             f"{{{NS}}}attribute-group", {"group-id": group.group_id}, nsmap={None: NS}
                         )
-                        _localized(element, "display-name", group.display_name)
+                        add_localized(element, f"{{{NS}}}display-name", group.display_name, 4000)
                         for attribute_id in members[group.group_id]:
                             etree.SubElement(element, f"{{{NS}}}attribute", {"attribute-id": attribute_id})
                         xf.write(element)

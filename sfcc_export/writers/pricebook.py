@@ -7,9 +7,10 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from .xml import add_localized
+
 NS = "http://www.demandware.com/xml/impex/pricebook/2006-10-31"
 NSMAP = {None: NS}
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def q(tag: str) -> str:
@@ -50,10 +51,7 @@ class PricebookWriter:
             context.__enter__()
         header = etree.Element(q("header"), {"pricebook-id": pricebook_id(self.currency)}, nsmap=NSMAP)
         etree.SubElement(header, q("currency")).text = self.currency
-        for locale, text in self._display_name.items():
-            name = etree.SubElement(header, q("display-name"))
-            name.set(XML_LANG, locale)
-            name.text = text
+        add_localized(header, q("display-name"), self._display_name, 4000)
         etree.SubElement(header, q("online-flag")).text = "true"
         self._xf.write(header)
         self._tables = self._xf.element(q("price-tables"))
