@@ -16,20 +16,28 @@ from django_q.models import Schedule
 
 from .models import Run, RunStatus
 from .runs import kind_label
+from .schedules import schedule_name
 
 FAILURE_WINDOW = timedelta(days=7)
 # (model, the schedule names of one object): what the dashboard lists, in this order.
 TARGETS = (
-    ("connector.AkeneoConnection", lambda pk: [f"akeneo-structure-sync-{pk}"]),
-    ("sdm.Workflow", lambda pk: [f"sdm-workflow-sync-{pk}"]),
-    ("sfcc_export.ExportProfile", lambda pk: [f"sfcc-export-{pk}-{job}" for job in _export_jobs()]),
+    ("connector.AkeneoConnection", lambda pk: [schedule_name(pk)]),
+    ("sdm.Workflow", lambda pk: [_workflow_schedule(pk)]),
+    ("sfcc_export.ExportProfile", lambda pk: _export_schedules(pk)),
 )
 
 
-def _export_jobs() -> tuple[str, ...]:
-    from sfcc_export.export import JOBS
+def _workflow_schedule(pk: int) -> str:
+    from sdm.signals import workflow_schedule_name
 
-    return JOBS
+    return workflow_schedule_name(pk)
+
+
+def _export_schedules(pk: int) -> list[str]:
+    from sfcc_export.export import JOBS
+    from sfcc_export.signals import export_schedule_name
+
+    return [export_schedule_name(pk, job) for job in JOBS]
 
 
 @dataclass

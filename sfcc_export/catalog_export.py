@@ -192,7 +192,7 @@ class CatalogExport:
 
     def _image_settings(self) -> ImageSettings:
         view_types = list(self.profile.image_view_types)
-        if self.images.by_url:
+        if self.profile.images_by_url:
             return ImageSettings(view_types, base_path=None, http_url=self.profile.image_base_url)
         return ImageSettings(view_types)
 

@@ -18,7 +18,7 @@ from .catalog_export import CatalogExport, CatalogFiles
 from .delivery import ImportResult, SfccClient
 from .entities import export_entities
 from .images import STATIC_IMAGES
-from .models import EXPORT_JOBS, READ_JOBS, DeliveryTarget, ExportProfile, ImageLocation
+from .models import EXPORT_JOBS, READ_JOBS, DeliveryTarget, ExportProfile
 from .record_grouping import record_group
 from .structure import load_structure
 from .writers.metadata import GroupDefinition, write_product_extensions
@@ -128,9 +128,7 @@ def export_catalogs(
             since=since,
             values="master" in jobs,
             images=images,
-            static_folder=master.parent / STATIC_IMAGES
-            if images and not profile_images_by_url(profile)
-            else None,
+            static_folder=master.parent / STATIC_IMAGES if images and not profile.images_by_url else None,
         )
         try:
             outcome = export.run(files)
@@ -150,10 +148,6 @@ def export_catalogs(
         "watermarks": {job: watermark.isoformat() for job in pass_jobs} if watermark else {},
         "mode": "differential" if since else "full",
     }
-
-
-def profile_images_by_url(profile: ExportProfile) -> bool:
-    return profile.image_location == ImageLocation.URL
 
 
 def sfcc_client(profile: ExportProfile) -> SfccClient:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from connector.akeneo import AkeneoClient
 from connector.models import AssetFamily, Attribute
 
-from .models import ExportProfile, ImageLocation, MediaFile
+from .models import ExportProfile, MediaFile
 from .spool import Spool
 from .writers.catalog import ImageGroup
 
@@ -68,10 +68,6 @@ class ImageResolver:
             (pim for pim, sfcc in profile.locale_mapping.items() if sfcc == "x-default"), None
         )
         self.names: dict[str, str] = {}  # media key → file name in SFCC, for the page being written
-
-    @property
-    def by_url(self) -> bool:
-        return self.profile.image_location == ImageLocation.URL
 
     # --------------------------------------------------------------- asset index
     def load_assets(self, changed_since=None, see: Callable[[dict], None] = lambda item: None) -> list[str]:
@@ -139,7 +135,7 @@ class ImageResolver:
         missing = list(wanted)
         if not missing:
             return
-        if self.by_url:
+        if self.profile.images_by_url:
             self.names.update({key: PurePosixPath(key).name for key in missing})
             return
         known = {

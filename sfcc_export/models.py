@@ -239,23 +239,29 @@ class ExportProfile(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    DELIVERY_FIELDS = ("instance_url", "api_client_id", "api_client_secret")
+
     def clean(self) -> None:
-        if self.delivery_target == DeliveryTarget.INSTANCE:
-            missing = [
-                label
-                for label, value in (
-                    ("instance_url", self.instance_url),
-                    ("api_client_id", self.api_client_id),
-                    ("api_client_secret", self.api_client_secret),
-                )
-                if not value
-            ]
-            if missing:
-                raise ValidationError({name: "Needed to deliver to an SFCC instance." for name in missing})
-        if self.image_location == ImageLocation.URL and self.image_view_types and not self.image_base_url:
+        if self.delivery_target == DeliveryTarget.INSTANCE and not self.can_deliver:
+            raise ValidationError(
+                {
+                    name: "Needed to deliver to an SFCC instance."
+                    for name in self.DELIVERY_FIELDS
+                    if not getattr(self, name)
+                }
+            )
+        if self.images_by_url and self.image_view_types and not self.image_base_url:
             raise ValidationError({"image_base_url": "Needed when images are referenced by URL."})
         if not re.fullmatch(r"v\d+_\d+", self.ocapi_version or ""):
             raise ValidationError({"ocapi_version": "An OCAPI version looks like v23_2."})
+
+    @property
+    def can_deliver(self) -> bool:
+        return all(getattr(self, name) for name in self.DELIVERY_FIELDS)
+
+    @property
+    def images_by_url(self) -> bool:
+        return self.image_location == ImageLocation.URL
 
     @property
     def content_library_id(self) -> str:

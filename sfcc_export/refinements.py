@@ -77,7 +77,7 @@ def save_refinements(profile: ExportProfile, progress, *, source: str | None) ->
             raise RunFailed(f"No catalog export file at {path}.")
         data, origin = path.read_bytes(), str(path)
     else:
-        if not (profile.instance_url and profile.api_client_id and profile.api_client_secret):
+        if not profile.can_deliver:
             raise RunFailed("Give a catalog export file, or set the profile's SFCC instance to download one.")
         remote = source[len(WEBDAV_PREFIX) :] if source else default_webdav_path(profile)
         try:

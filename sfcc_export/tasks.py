@@ -6,7 +6,7 @@ from connector.akeneo import AkeneoError
 from connector.runs import RunContext, RunFailed, start_scheduled_run
 
 from .delivery import SfccError
-from .export import JOBS, MODES, DeliveryRejected, run_jobs, wants_delivery
+from .export import JOBS, MODES, PASS_JOBS, DeliveryRejected, run_jobs, wants_delivery
 
 EXPORT = "sfcc_export"
 COUNT_NAMES = (
@@ -42,7 +42,7 @@ def run_export(context: RunContext) -> None:
         context.set_result(save_refinements(profile, context, source=context.params.get("file")))
         return
     deliver = wants_delivery(profile, context.params.get("deliver"))
-    if deliver and not (profile.instance_url and profile.api_client_id and profile.api_client_secret):
+    if deliver and not profile.can_deliver:
         raise RunFailed("Delivery needs the profile's SFCC instance URL, API client id and secret.")
     try:
         result = run_jobs(profile, job, mode, context, output=context.params.get("output"), deliver=deliver)
@@ -66,8 +66,6 @@ def run_export(context: RunContext) -> None:
 def scheduled_export(profile_id: int, job: str) -> str:
     from .models import ExportProfile
 
-    params = {
-        "job": job,
-        "mode": "full" if job in ("attributes", "entities", "record-grouping") else "differential",
-    }
+    # The product pass can be differential; the other jobs always write everything.
+    params = {"job": job, "mode": "differential" if job in (*PASS_JOBS, "all") else "full"}
     return start_scheduled_run(EXPORT, ExportProfile.objects.filter(pk=profile_id).first(), params=params)
