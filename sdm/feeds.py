@@ -13,20 +13,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Case, CharField, Count, OuterRef, Q, Subquery, Value, When
 
 from connector.models import Run, RunStatus
 
-from .jobs import auto_map, import_supplier_file, normalize
+from .jobs import auto_map, import_supplier_file, normalize, store_upload, upload_folder
 from .models import ApiToken, JobColumn, SdmAttribute, SupplierJob, SupplierUpload, ValueMapping, Workflow
 from .supplier_files import SupplierFileError, open_supplier_file
 from .tasks import JOB_PUSH
 from .value_mapping import collect_values, mapping_table
-
-KNOWN_ROLE_HEADERS = {"family", "categories", "parent", "root_model", "family_variant"}
 
 
 class FeedError(Exception):
@@ -57,9 +54,7 @@ def token_for_key(key: str) -> ApiToken | None:
 
 # ---------------------------------------------------------------------------------- files
 def _upload_folder() -> Path:
-    folder = Path(settings.UPLOAD_ROOT) / "api" / uuid.uuid4().hex
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return upload_folder(f"api/{uuid.uuid4().hex}")
 
 
 def _register(user, path: Path) -> SupplierUpload:
@@ -82,11 +77,7 @@ def save_uploaded_file(user, upload) -> SupplierUpload:
     name = Path(upload.name or "supplier.csv").name
     if Path(name).suffix.lower() not in (".csv", ".txt", ".xlsx"):
         raise FeedError(f"'{name}' is neither a CSV nor an XLSX file.")
-    target = _upload_folder() / name
-    with target.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    return _register(user, target)
+    return _register(user, store_upload(upload, f"api/{uuid.uuid4().hex}"))
 
 
 def save_json_rows(user, rows) -> SupplierUpload:
@@ -117,11 +108,8 @@ def _cell(value) -> str:
 # ----------------------------------------------------------------------------------- jobs
 def unknown_columns(workflow: Workflow, headers: list[str]) -> list[str]:
     columns = auto_map(workflow, headers)
-    return [
-        c.header
-        for c in columns
-        if c.role == JobColumn.Role.IGNORED and c.header.lower() not in KNOWN_ROLE_HEADERS
-    ]
+    # family, categories, parent...: auto_map gives them their roles, so only unknown ones are ignored
+    return [c.header for c in columns if c.role == JobColumn.Role.IGNORED]
 
 
 def create_job(upload: SupplierUpload, workflow: Workflow, name: str) -> SupplierJob:
@@ -223,8 +211,7 @@ def mapped_rows(job: SupplierJob) -> tuple[list[str], Iterator[list[str]]]:
     return headers, rows()
 
 
-def mapped_csv(job: SupplierJob) -> bytes:
-    headers, rows = mapped_rows(job)
+def as_csv(headers: list[str], rows) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
@@ -232,32 +219,14 @@ def mapped_csv(job: SupplierJob) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def mapped_xlsx(job: SupplierJob) -> bytes:
+def as_xlsx(headers: list[str], rows) -> bytes:
     from openpyxl import Workbook
 
-    headers, rows = mapped_rows(job)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("products")
     sheet.append(headers)
     for row in rows:
         sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def template_csv(workflow: Workflow) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerow(project_columns(workflow))
-    return out.getvalue().encode("utf-8")
-
-
-def template_xlsx(workflow: Workflow) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("products")
-    sheet.append(project_columns(workflow))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

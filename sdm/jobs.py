@@ -122,14 +122,25 @@ def mapping_summary(job: SupplierJob) -> dict:
     }
 
 
-def import_uploaded_file(workflow: Workflow, upload, name: str | None = None) -> SupplierJob:
-    """Import a file uploaded in the admin: copied to the uploads folder in chunks, then imported."""
+def upload_folder(name: str) -> Path:
+    """A new folder under UPLOAD_ROOT for one supplier file."""
     from django.conf import settings
 
-    folder = Path(settings.UPLOAD_ROOT) / f"{workflow.pk}-{uuid.uuid4().hex[:12]}"
+    folder = Path(settings.UPLOAD_ROOT) / name
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / Path(upload.name).name
+    return folder
+
+
+def store_upload(upload, folder_name: str) -> Path:
+    """An uploaded file, copied in chunks into its own folder under UPLOAD_ROOT."""
+    target = upload_folder(folder_name) / Path(upload.name or "supplier.csv").name
     with target.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
+    return target
+
+
+def import_uploaded_file(workflow: Workflow, upload, name: str | None = None) -> SupplierJob:
+    """Import a file uploaded in the admin: copied to the uploads folder in chunks, then imported."""
+    target = store_upload(upload, f"{workflow.pk}-{uuid.uuid4().hex[:12]}")
     return import_supplier_file(workflow, target, name or upload.name)

@@ -100,7 +100,7 @@ class ProjectTemplate(APIView):
     def get(self, request, pk: int):
         project = get_object_or_404(Workflow, pk=pk, active=True)
         kind = _file_format(request)
-        body = feeds.template_xlsx(project) if kind == "xlsx" else feeds.template_csv(project)
+        body = (feeds.as_xlsx if kind == "xlsx" else feeds.as_csv)(feeds.project_columns(project), [])
         return _attachment(body, kind, f"{project.name}-template")
 
 
@@ -185,7 +185,7 @@ class JobList(generics.ListCreateAPIView):
         return Response({"id": str(job.public_id)}, status=status.HTTP_201_CREATED)
 
 
-def _job(request, job_id) -> SupplierJob:
+def _job(job_id) -> SupplierJob:
     return get_object_or_404(feeds.with_states(SupplierJob.objects.all()), public_id=job_id)
 
 
@@ -202,7 +202,7 @@ class JobDetail(APIView):
 
     @extend_schema(responses={200: s.JobSerializer, **ERRORS})
     def get(self, request, job_id):
-        return Response(_job_data(_job(request, job_id)))
+        return Response(_job_data(_job(job_id)))
 
 
 class JobMappings(APIView):
@@ -211,14 +211,14 @@ class JobMappings(APIView):
 
     @extend_schema(responses={200: s.ValueMappingSerializer(many=True), **ERRORS})
     def get(self, request, job_id):
-        job = _job(request, job_id)
+        job = _job(job_id)
         return Response(s.ValueMappingSerializer(job.value_mappings.all(), many=True).data)
 
     @extend_schema(
         request=s.MappingRequestSerializer, responses={200: s.ValueMappingSerializer(many=True), **ERRORS}
     )
     def post(self, request, job_id):
-        job = _job(request, job_id)
+        job = _job(job_id)
         body = s.MappingRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if body.validated_data["auto"]:
@@ -236,12 +236,12 @@ class JobFinalize(APIView):
 
     @extend_schema(request=None, responses={202: s.JobSerializer, 409: s.ErrorSerializer, **ERRORS})
     def post(self, request, job_id):
-        job = _job(request, job_id)
+        job = _job(job_id)
         try:
             start_run(JOB_PUSH, job, user=request.user)
         except RunAlreadyActive as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        return Response(_job_data(_job(request, job_id)), status=status.HTTP_202_ACCEPTED)
+        return Response(_job_data(_job(job_id)), status=status.HTTP_202_ACCEPTED)
 
 
 class JobResults(generics.ListAPIView):
@@ -250,7 +250,7 @@ class JobResults(generics.ListAPIView):
     required_perms = {"GET": ("sdm.view_supplierjob",)}
 
     def get_queryset(self):
-        job = _job(self.request, self.kwargs["job_id"])
+        job = _job(self.kwargs["job_id"])
         return JobRow.objects.filter(job=job).order_by("line")
 
     @extend_schema(responses={200: s.ResultSerializer(many=True), **ERRORS})
@@ -266,9 +266,9 @@ class JobDownload(APIView):
         responses={(200, CSV): OpenApiTypes.BINARY, (200, XLSX): OpenApiTypes.BINARY, **ERRORS},
     )
     def get(self, request, job_id):
-        job = _job(request, job_id)
+        job = _job(job_id)
         kind = _file_format(request)
-        body = feeds.mapped_xlsx(job) if kind == "xlsx" else feeds.mapped_csv(job)
+        body = (feeds.as_xlsx if kind == "xlsx" else feeds.as_csv)(*feeds.mapped_rows(job))
         return _attachment(body, kind, f"job-{job.public_id}")
 
 
