@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from connector.models import Attribute, AttributeOption, Category, Channel, Currency, FamilyVariant
 
@@ -28,12 +29,10 @@ class CatalogStructure:
     categories: list[CategoryRecord]
     currencies: list[str]
 
-    @property
-    def all_axes(self) -> set[str]:
-        return {code for codes in self.axes.values() for code in codes}
-
-    def category_id(self, code: str) -> str:
-        return SFCC_ROOT_CATEGORY if code == self.category_tree else code
+    @cached_property
+    def all_axes(self) -> frozenset[str]:
+        """Every attribute that is an axis in some family variant (read for every product: computed once)."""
+        return frozenset(code for codes in self.axes.values() for code in codes)
 
     def in_tree(self, codes) -> list[str]:
         return [code for code in codes if code in self._tree_codes and code != self.category_tree]
@@ -57,7 +56,9 @@ def load_structure(profile: ExportProfile) -> CatalogStructure:
     for variant in FamilyVariant.objects.live().filter(connection=connection).only("code", "axes"):
         levels = sorted((variant.axes or {}).items(), key=lambda item: int(item[0]))
         axes[variant.code] = [code for _, codes in levels for code in codes]
-    axis_codes = {code for codes in axes.values() for code in codes}
+    axis_codes = {
+        code for codes in axes.values() for code in codes
+    }
     labels_by_code = {a.code: a.labels for a in attributes}
     option_labels = {
         (option.attribute_code, option.code): localized(option.labels, locales)
