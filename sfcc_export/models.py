@@ -9,7 +9,7 @@ from django.db import models
 
 from connector.emails import alert_emails_field
 from connector.models import AkeneoConnection
-from connector.models.connection import validate_cron
+from connector.models.connection import http_url_validator, validate_cron
 from connector.secrets import EncryptedTextField
 
 from .writers.catalog import SYSTEM_ORDER
@@ -100,11 +100,6 @@ def validate_view_types(value) -> None:
         )
 
 
-def validate_http_url(value: str) -> None:
-    if value and not value.startswith(("http://", "https://")):
-        raise ValidationError("Only http:// and https:// URLs are allowed.")
-
-
 class ImageLocation(models.TextChoices):
     ARCHIVE = "archive", "Packed into the site archive (static images)"
     URL = "url", "Referenced by URL (external location)"
@@ -191,7 +186,9 @@ class ExportProfile(models.Model):
         max_length=10, choices=ImageLocation.choices, default=ImageLocation.ARCHIVE
     )
     image_base_url = models.URLField(
-        blank=True, validators=[validate_http_url], help_text="Base URL of the images when referenced by URL."
+        blank=True,
+        validators=[http_url_validator],
+        help_text="Base URL of the images when referenced by URL.",
     )
     price_attribute = models.CharField(
         max_length=255, blank=True, default="price", help_text="PIM price collection feeding the pricebooks."
@@ -213,11 +210,11 @@ class ExportProfile(models.Model):
     )
     instance_url = models.URLField(
         blank=True,
-        validators=[validate_http_url],
+        validators=[http_url_validator],
         help_text="e.g. https://my-sandbox.dx.commercecloud.salesforce.com",
     )
     account_manager_url = models.URLField(
-        default="https://account.demandware.com", validators=[validate_http_url]
+        default="https://account.demandware.com", validators=[http_url_validator]
     )
     api_client_id = models.CharField("API client id", max_length=255, blank=True)
     api_client_secret = EncryptedTextField("API client secret", blank=True)

@@ -56,9 +56,7 @@ def load_structure(profile: ExportProfile) -> CatalogStructure:
     for variant in FamilyVariant.objects.live().filter(connection=connection).only("code", "axes"):
         levels = sorted((variant.axes or {}).items(), key=lambda item: int(item[0]))
         axes[variant.code] = [code for _, codes in levels for code in codes]
-    axis_codes = {
-        code for codes in axes.values() for code in codes
-    }
+    axis_codes = {code for codes in axes.values() for code in codes}
     labels_by_code = {a.code: a.labels for a in attributes}
     option_labels = {
         (option.attribute_code, option.code): localized(option.labels, locales)
