@@ -37,15 +37,34 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def admin_page(browser, live_server, admin_user):
-    context = browser.new_context(base_url=live_server.url)
+def logged_in_page(browser, base_url: str, username: str, password: str, **context_options):
+    """A new browser context signed in to the admin; close ``page.context`` when done."""
+    context = browser.new_context(base_url=base_url, **context_options)
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.goto("/admin/login/")
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", "password")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
+    return page
+
+
+def fill_connection_form(page, name: str, base_url: str) -> None:
+    """The connection add form, filled with the sandbox PIM's credentials."""
+    from connector.sandbox import SANDBOX_CREDENTIALS
+
+    page.goto("/admin/connector/akeneoconnection/add/")
+    page.fill("#id_name", name)
+    page.fill("#id_base_url", base_url)
+    page.fill("#id_client_id", SANDBOX_CREDENTIALS["client_id"])
+    page.fill("#id_secret", SANDBOX_CREDENTIALS["secret"])
+    page.fill("#id_username", SANDBOX_CREDENTIALS["username"])
+    page.fill("#id_password", SANDBOX_CREDENTIALS["password"])
+
+
+@pytest.fixture
+def admin_page(browser, live_server, admin_user):
+    page = logged_in_page(browser, live_server.url, "admin", "password")
     yield page
-    context.close()
+    page.context.close()

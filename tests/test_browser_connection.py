@@ -7,19 +7,14 @@ from playwright.sync_api import expect
 
 from connector.models import AkeneoConnection, Attribute
 from connector.sandbox import SANDBOX_CREDENTIALS
+from tests.browser import fill_connection_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_consultant_creates_a_connection_tests_it_and_synchronizes(admin_page, fake_akeneo):
     page = admin_page
-    page.goto("/admin/connector/akeneoconnection/add/")
-    page.fill("#id_name", "sandbox")
-    page.fill("#id_base_url", fake_akeneo.base_url)
-    page.fill("#id_client_id", SANDBOX_CREDENTIALS["client_id"])
-    page.fill("#id_secret", SANDBOX_CREDENTIALS["secret"])
-    page.fill("#id_username", SANDBOX_CREDENTIALS["username"])
-    page.fill("#id_password", SANDBOX_CREDENTIALS["password"])
+    fill_connection_form(page, "sandbox", fake_akeneo.base_url)
     page.click("input[name=_continue]")
 
     connection = AkeneoConnection.objects.get(name="sandbox")

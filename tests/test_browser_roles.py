@@ -17,6 +17,7 @@ from connector.sandbox import SANDBOX_CREDENTIALS
 from sdm.models import SdmAttribute, Workflow
 from sfcc_export.models import ExportProfile
 from sfcc_export.tasks import EXPORT
+from tests.browser import fill_connection_form, logged_in_page
 from tests.sdm_helpers import make_workflow, sync_workflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,38 +26,27 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 @pytest.fixture
 def login_as(browser, live_server):
-    contexts = []
+    pages = []
 
     def login(role: str):
         name = role.lower().replace(" ", "-")
         user = User.objects.create_user(name, password="pw-" + name, is_staff=True)
         user.groups.add(Group.objects.get(name=role))
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/admin/login/")
-        page.fill("#id_username", name)
-        page.fill("#id_password", "pw-" + name)
-        page.click("input[type=submit]")
-        page.wait_for_url("**/admin/")
+        page = logged_in_page(
+            browser, live_server.url, name, "pw-" + name, viewport={"width": 1280, "height": 900}
+        )
+        pages.append(page)
         return page
 
     yield login
-    for context in contexts:
-        context.close()
+    for page in pages:
+        page.context.close()
 
 
 def test_a_business_consultant_creates_a_connection_and_a_workflow(login_as, fake_akeneo):
     page = login_as(BUSINESS_CONSULTANT)
 
-    page.goto("/admin/connector/akeneoconnection/add/")
-    page.fill("#id_name", "shop-pim")
-    page.fill("#id_base_url", fake_akeneo.base_url)
-    page.fill("#id_client_id", SANDBOX_CREDENTIALS["client_id"])
-    page.fill("#id_secret", SANDBOX_CREDENTIALS["secret"])
-    page.fill("#id_username", SANDBOX_CREDENTIALS["username"])
-    page.fill("#id_password", SANDBOX_CREDENTIALS["password"])
+    fill_connection_form(page, "shop-pim", fake_akeneo.base_url)
     page.click("input[name=_save]")
     expect(page.locator(".messagelist .success")).to_contain_text("shop-pim")
     connection = AkeneoConnection.objects.get(name="shop-pim")
