@@ -4,36 +4,28 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from connector.akeneo import AkeneoError
 from connector.models import Run
 from connector.run_views import run_snapshot
 from connector.runs import queue_run_from_admin
 
+from . import admin_jobs  # noqa: F401 - registers the supplier job pages
 from .attribute_config import attribute_tab, save_selection
-from .jobs import import_uploaded_file
 from .models import (
     ApiToken,
     DisplayGroup,
     Hierarchy,
-    JobColumn,
-    JobRow,
     SdmAttribute,
-    SupplierJob,
-    ValueMapping,
     Workflow,
     WorkflowStep,
 )
-from .preview import preview_job
-from .supplier_files import SupplierFileError
-from .tasks import JOB_PUSH, WORKFLOW_SYNC
+from .tasks import WORKFLOW_SYNC
 
 STEP_KEYS = {"attributes", "required", "ai_sources", "dependencies"}
 
@@ -272,205 +264,6 @@ class HierarchyAdmin(DerivedAdmin):
     @admin.display(description="nodes")
     def node_count(self, obj) -> int:
         return len(obj.nodes)
-
-
-class SupplierFileForm(forms.Form):
-    workflow = forms.ModelChoiceField(queryset=Workflow.objects.filter(active=True))
-    file = forms.FileField(
-        help_text="CSV (any common delimiter and encoding) or XLSX; first row = column names."
-    )
-    name = forms.CharField(required=False, max_length=200, help_text="Default: the file name.")
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
-            raise forms.ValidationError("Upload a .csv or .xlsx file.")
-        return upload
-
-
-class JobColumnInline(admin.TabularInline):
-    model = JobColumn
-    extra = 0
-    fields = ("position", "header", "role", "sdm_attribute", "auto_mapped")
-    readonly_fields = ("position", "header", "auto_mapped")
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(SupplierJob)
-class SupplierJobAdmin(admin.ModelAdmin):
-    inlines = [JobColumnInline]
-    change_form_template = "admin/sdm/supplierjob/change_form.html"
-    list_display = ("id", "name", "workflow", "status", "row_count", "created_at")
-    list_filter = ("workflow", "status")
-    list_select_related = ("workflow",)
-    search_fields = ("name", "source_filename")
-    readonly_fields = ("workflow", "source_filename", "status", "row_count", "created_at", "outcomes")
-    fields = ("name", "workflow", "source_filename", "status", "row_count", "outcomes", "created_at")
-
-    def add_view(self, request, form_url="", extra_context=None):
-        """Adding a job means uploading a supplier file: it is imported at once, columns auto-mapped."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = SupplierFileForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                job = import_uploaded_file(
-                    form.cleaned_data["workflow"], form.cleaned_data["file"], form.cleaned_data["name"]
-                )
-            except SupplierFileError as exc:
-                form.add_error("file", str(exc))
-            else:
-                messages.success(
-                    request, f"Imported {job.row_count} rows into {job}. Check the column mapping."
-                )
-                return HttpResponseRedirect(
-                    reverse(f"{self.admin_site.name}:sdm_supplierjob_change", args=[job.pk])
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "form": form,
-            "title": "Upload a supplier file",
-        }
-        return TemplateResponse(request, "admin/sdm/supplierjob/upload.html", context)
-
-    @admin.display(description="rows by outcome")
-    def outcomes(self, job: SupplierJob) -> str:
-        counts = dict(
-            job.rows.values_list("outcome").annotate(n=models.Count("pk")).values_list("outcome", "n")
-        )
-        url = reverse("admin:sdm_jobrow_changelist") + f"?job__id__exact={job.pk}"
-        parts = [
-            format_html(
-                '<a href="{}&outcome__exact={}">{} {}</a>', url, key, counts.get(key, 0), label.lower()
-            )
-            for key, label in JobRow.Outcome.choices
-        ]
-        return format_html_join(" · ", "{}", ((part,) for part in parts))
-
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path("<path:object_id>/finalize/", wrap(self.finalize_view), name="sdm_supplierjob_finalize"),
-            path("<path:object_id>/preview/", wrap(self.preview_view), name="sdm_supplierjob_preview"),
-            *super().get_urls(),
-        ]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "can_finalize": request.user.has_perm("sdm.finalize_supplierjob"),
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        job = self.get_object(request, unquote(object_id))
-        if job is None:
-            raise Http404("No such job.")
-        if not self.has_view_permission(request, job):
-            raise PermissionDenied
-        error = ""
-        try:
-            with job.workflow.connection.client(interactive=True) as client:
-                previews = preview_job(job, client)
-        except AkeneoError as exc:
-            previews, error = [], f"The PIM could not be read for the preview: {exc.message}"
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": job,
-            "job": job,
-            "previews": previews,
-            "error": error,
-            "title": f"Preview of {job}",
-        }
-        return TemplateResponse(request, "admin/sdm/supplierjob/preview.html", context)
-
-    def finalize_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        job = self.get_object(request, unquote(object_id))
-        if job is None:
-            raise Http404("No such job.")
-        if not request.user.has_perm("sdm.finalize_supplierjob"):
-            raise PermissionDenied
-        pending = job.rows.exclude(outcome__in=[JobRow.Outcome.CREATED, JobRow.Outcome.UPDATED]).count()
-        if request.method == "POST":
-            run = queue_run_from_admin(request, JOB_PUSH, job)
-            target = run or Run.objects.for_target(job, JOB_PUSH).active().first()
-            if target:
-                return HttpResponseRedirect(
-                    reverse(f"{self.admin_site.name}:connector_run_change", args=[target.pk])
-                )
-            return HttpResponseRedirect(
-                reverse(f"{self.admin_site.name}:sdm_supplierjob_change", args=[job.pk])
-            )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": job,
-            "job": job,
-            "pending": pending,
-            "title": f"Finalize {job}",
-        }
-        return TemplateResponse(request, "admin/sdm/supplierjob/finalize.html", context)
-
-
-@admin.register(JobRow)
-class JobRowAdmin(admin.ModelAdmin):
-    list_display = ("line", "identifier", "outcome", "message", "pushed_at", "job")
-    list_filter = ("outcome", "job")
-    search_fields = ("identifier", "message")
-    list_select_related = ("job",)
-    readonly_fields = ("job", "line", "identifier", "values", "outcome", "message", "pushed_at")
-    actions = ["retry_failed"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description="Retry the selected failed rows (push them again)", permissions=["finalize"])
-    def retry_failed(self, request, queryset):
-        jobs = {row.job for row in queryset.filter(outcome=JobRow.Outcome.FAILED).select_related("job")}
-        for job in jobs:
-            queue_run_from_admin(request, JOB_PUSH, job)
-        if not jobs:
-            self.message_user(request, "None of the selected rows failed.", level=messages.WARNING)
-
-    def has_finalize_permission(self, request) -> bool:
-        return request.user.has_perm("sdm.finalize_supplierjob")
-
-
-@admin.register(ValueMapping)
-class ValueMappingAdmin(admin.ModelAdmin):
-    list_display = (
-        "raw_value",
-        "pim_attribute_code",
-        "occurrences",
-        "suggested_code",
-        "option_code",
-        "create_option",
-        "created_in_pim",
-        "job",
-    )
-    list_editable = ("option_code", "create_option")
-    list_filter = ("job", "pim_attribute_code", "create_option")
-    search_fields = ("raw_value", "option_code")
-    list_select_related = ("job",)
-    readonly_fields = (
-        "job",
-        "pim_attribute_code",
-        "raw_value",
-        "suggested_code",
-        "occurrences",
-        "created_in_pim",
-    )
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(ApiToken)

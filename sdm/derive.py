@@ -130,14 +130,14 @@ def _options(workflow: Workflow, attributes: list[Attribute]) -> dict[str, list[
         connection=connection, entity_code__in=set(entity_of.values())
     ):
         records.setdefault(record.entity_code, []).append(
-            {"code": record.code, "labels": _record_labels(record)}
+            {"code": record.code, "labels": record_labels(record)}
         )
     for code, entity in entity_of.items():
         result[code] = records.get(entity, [])
     return result
 
 
-def _record_labels(record: ReferenceEntityRecord) -> dict[str, str]:
+def record_labels(record: ReferenceEntityRecord) -> dict[str, str]:
     labels = {}
     for value in (record.raw.get("values") or {}).get("label", []):
         if value.get("locale") and value.get("data"):

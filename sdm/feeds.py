@@ -14,16 +14,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.db.models import Case, CharField, Count, OuterRef, Q, Subquery, Value, When
 
 from connector.models import Run, RunStatus
 
-from .jobs import auto_map, import_supplier_file, normalize, store_upload, upload_folder
-from .models import ApiToken, JobColumn, SdmAttribute, SupplierJob, SupplierUpload, ValueMapping, Workflow
-from .supplier_files import SupplierFileError, open_supplier_file
+from .jobs import (
+    auto_map,
+    import_supplier_file,
+    inspect_supplier_file,
+    normalize,
+    store_upload,
+    upload_folder,
+)
+from .models import ApiToken, JobColumn, SdmAttribute, SupplierJob, SupplierUpload, Workflow
+from .supplier_files import SupplierFileError
 from .tasks import JOB_PUSH
-from .value_mapping import collect_values, mapping_table
+from .value_mapping import MappingChoice, MappingRefused, mapping_table, save_mappings
 
 
 class FeedError(Exception):
@@ -59,14 +65,10 @@ def _upload_folder() -> Path:
 
 def _register(user, path: Path) -> SupplierUpload:
     try:
-        supplier_file = open_supplier_file(path)
-        headers = list(supplier_file.headers)
-        rows = sum(1 for _ in supplier_file.rows)
+        headers, rows = inspect_supplier_file(path)
     except SupplierFileError as exc:
         path.unlink(missing_ok=True)
         raise FeedError(str(exc)) from None
-    if not headers:
-        raise FeedError("The file has no header line.")
     return SupplierUpload.objects.create(
         user=user, file_name=path.name, path=str(path), columns=headers, row_count=rows
     )
@@ -74,10 +76,11 @@ def _register(user, path: Path) -> SupplierUpload:
 
 def save_uploaded_file(user, upload) -> SupplierUpload:
     """A multipart upload (CSV or XLSX), written in chunks, then read once to check it."""
-    name = Path(upload.name or "supplier.csv").name
-    if Path(name).suffix.lower() not in (".csv", ".txt", ".xlsx"):
-        raise FeedError(f"'{name}' is neither a CSV nor an XLSX file.")
-    return _register(user, store_upload(upload, f"api/{uuid.uuid4().hex}"))
+    try:
+        path = store_upload(upload, f"api/{uuid.uuid4().hex}")
+    except SupplierFileError as exc:
+        raise FeedError(str(exc)) from None
+    return _register(user, path)
 
 
 def save_json_rows(user, rows) -> SupplierUpload:
@@ -120,9 +123,10 @@ def create_job(upload: SupplierUpload, workflow: Workflow, name: str) -> Supplie
             f"Columns unknown to project '{workflow.name}': {', '.join(unknown)}.",
             details={"unknown_columns": unknown},
         )
-    job = import_supplier_file(workflow, upload.path, name or upload.file_name)
-    collect_values(job)
-    return job
+    try:
+        return import_supplier_file(workflow, upload.path, name or upload.file_name)
+    except SupplierFileError as exc:
+        raise FeedError(str(exc)) from None
 
 
 @dataclass
@@ -174,19 +178,27 @@ def job_state(job: SupplierJob) -> JobState:
 
 
 def apply_mappings(job: SupplierJob, mappings: list[dict]) -> int:
-    """Set PIM options for raw values: ``[{"attribute", "value", "option"}]``; returns how many changed."""
-    with transaction.atomic():
-        existing = {(m.pim_attribute_code, m.raw_value): m for m in job.value_mappings.all()}
-        changed = []
-        for item in mappings:
-            key = (str(item.get("attribute", "")), str(item.get("value", "")))
-            mapping = existing.get(key)
-            if mapping is None:
-                raise FeedError(f"No value '{key[1]}' of attribute '{key[0]}' in this job.")
-            mapping.option_code = str(item.get("option") or "")
-            changed.append(mapping)
-        ValueMapping.objects.bulk_update(changed, ["option_code"])
-    return len(changed)
+    """Set PIM options for raw values: ``[{"attribute", "value", "option", "create"?, "table_column"?}]``.
+
+    Checked like the admin's choices (``save_mappings``); returns how many changed.
+    """
+    choices = [
+        MappingChoice(
+            attribute=str(item.get("attribute", "")),
+            value=str(item.get("value", "")),
+            option=str(item.get("option") or ""),
+            create=bool(item.get("create")),
+            table_column=str(item.get("table_column") or ""),
+        )
+        for item in mappings
+    ]
+    try:
+        return save_mappings(job, choices)
+    except MappingRefused as exc:
+        raise FeedError(
+            "Some value mappings were refused; nothing was saved.",
+            details={"errors": {"mappings": exc.errors}},
+        ) from None
 
 
 def mapped_rows(job: SupplierJob) -> tuple[list[str], Iterator[list[str]]]:
@@ -205,7 +217,8 @@ def mapped_rows(job: SupplierJob) -> tuple[list[str], Iterator[list[str]]]:
             for column in columns:
                 raw = row.values[column.position] if column.position < len(row.values) else ""
                 attribute = attribute_of.get(column.position)
-                cells.append(table.get((attribute, normalize(raw)), raw) if attribute else raw)
+                mapped = table.get((attribute, "", normalize(raw))) if attribute else None
+                cells.append(mapped.code if mapped else raw)
             yield cells
 
     return headers, rows()

@@ -7,9 +7,10 @@ import uuid
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Count
 
 from .models import JobColumn, JobRow, SdmAttribute, SupplierJob, Workflow
-from .supplier_files import open_supplier_file
+from .supplier_files import SupplierFileError, check_file_name, open_supplier_file
 
 ROW_BATCH = 1000
 SPECIAL_HEADERS = {
@@ -72,13 +73,36 @@ def identifier_position(workflow: Workflow, columns: list[JobColumn]) -> int | N
     return next((c.position for c in columns if c.sdm_attribute in identifiers), None)
 
 
+def _cells(cells: list[str], width: int) -> list[str]:
+    return [cell.strip() for cell in cells[:width]] + [""] * (width - len(cells))
+
+
+def inspect_supplier_file(path: Path | str) -> tuple[list[str], int]:
+    """Read a whole supplier file once, as the import will: its column names and data row count.
+
+    Raises ``SupplierFileError`` for what the import would refuse, with the same message.
+    """
+    supplier_file = open_supplier_file(path)
+    count = sum(1 for _ in supplier_file.rows)
+    if count == 0:
+        raise SupplierFileError(NO_DATA_ROWS)
+    return supplier_file.headers, count
+
+
+NO_DATA_ROWS = "The file has column names but no data rows: there is nothing to import."
+
+
 def import_supplier_file(
     workflow: Workflow, path: Path | str, name: str | None = None, media_dir: Path | str | None = None
 ) -> SupplierJob:
-    """Create a job from a supplier file, streaming its rows into the database in batches.
+    """The one way a supplier job is made (admin upload, API, command): read the file, store its rows
+    in batches, map its columns, collect the distinct values of select-like columns for mapping.
 
     Media cells that name files are looked up in ``media_dir`` (default: the file's own folder).
+    Raises ``SupplierFileError`` (nothing is stored) for a file that cannot be a supplier file.
     """
+    from .value_mapping import collect_values  # value mapping builds on this module
+
     supplier_file = open_supplier_file(path)
     with transaction.atomic():
         job = SupplierJob.objects.create(
@@ -95,16 +119,37 @@ def import_supplier_file(
         batch: list[JobRow] = []
         count = 0
         for count, cells in enumerate(supplier_file.rows, start=1):
-            cells = [cell.strip() for cell in cells[: len(columns)]] + [""] * (len(columns) - len(cells))
+            cells = _cells(cells, len(columns))
             identifier = cells[id_position] if id_position is not None else ""
             batch.append(JobRow(job=job, line=count, values=cells, identifier=identifier[:255]))
             if len(batch) >= ROW_BATCH:
                 JobRow.objects.bulk_create(batch)
                 batch = []
+        if count == 0:
+            raise SupplierFileError(NO_DATA_ROWS)
         JobRow.objects.bulk_create(batch)
         SupplierJob.objects.filter(pk=job.pk).update(row_count=count)
+        job.row_count = count
+        collect_values(job)
     job.refresh_from_db()
     return job
+
+
+def duplicate_identifiers(job: SupplierJob) -> dict[str, list[int]]:
+    """Identifiers found on more than one row of the file → their lines (one query)."""
+    repeated = (
+        job.rows.exclude(identifier="")
+        .values("identifier")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values_list("identifier", flat=True)
+    )
+    lines: dict[str, list[int]] = {}
+    for identifier, line in (
+        job.rows.filter(identifier__in=repeated).order_by("line").values_list("identifier", "line")
+    ):
+        lines.setdefault(identifier, []).append(line)
+    return lines
 
 
 def mapping_summary(job: SupplierJob) -> dict:
@@ -132,8 +177,10 @@ def upload_folder(name: str) -> Path:
 
 
 def store_upload(upload, folder_name: str) -> Path:
-    """An uploaded file, copied in chunks into its own folder under UPLOAD_ROOT."""
-    target = upload_folder(folder_name) / Path(upload.name or "supplier.csv").name
+    """An uploaded file, copied in chunks into its own folder under UPLOAD_ROOT (name checked first)."""
+    name = Path(upload.name or "supplier.csv").name
+    check_file_name(name)
+    target = upload_folder(folder_name) / name
     with target.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
@@ -141,6 +188,68 @@ def store_upload(upload, folder_name: str) -> Path:
 
 
 def import_uploaded_file(workflow: Workflow, upload, name: str | None = None) -> SupplierJob:
-    """Import a file uploaded in the admin: copied to the uploads folder in chunks, then imported."""
+    """A file uploaded in the admin: stored, then made into a job like any other."""
     target = store_upload(upload, f"{workflow.pk}-{uuid.uuid4().hex[:12]}")
     return import_supplier_file(workflow, target, name or upload.name)
+
+
+def attribute_choices(workflow: Workflow) -> list[tuple[str, str]]:
+    """The SDM attributes a column may be mapped to, in words: "Name (en_US) · name-en_US"."""
+    rows = SdmAttribute.objects.filter(workflow=workflow).order_by("position", "code")
+    return [
+        (code, f"{(labels or {}).get('en_US') or next(iter((labels or {}).values()), code)} · {code}")
+        for code, labels in rows.values_list("code", "labels")
+    ]
+
+
+def column_mapping_problems(workflow: Workflow, columns: list[tuple[str, str, str]]) -> list[str]:
+    """Why a set of (header, role, SDM attribute) cannot be saved; empty when it can.
+
+    A column maps to an SDM attribute of the workflow's last sync, or has one of the documented
+    roles; no two columns may fill the same attribute or the same role.
+    """
+    known = set(SdmAttribute.objects.filter(workflow=workflow).values_list("code", flat=True))
+    roles = set(JobColumn.Role.values)
+    problems, taken = [], {}
+    for header, role, sdm_attribute in columns:
+        if role not in roles:
+            problems.append(f"Column '{header}': '{role}' is not a column role.")
+        elif role == JobColumn.Role.ATTRIBUTE:
+            if not sdm_attribute:
+                problems.append(f"Column '{header}': choose the SDM attribute it fills.")
+            elif sdm_attribute not in known:
+                problems.append(
+                    f"Column '{header}': '{sdm_attribute}' is not an SDM attribute of workflow "
+                    f"'{workflow}' (as of its last sync)."
+                )
+        elif sdm_attribute:
+            problems.append(
+                f"Column '{header}': only a column in the 'SDM attribute' role names an attribute."
+            )
+        slot = sdm_attribute if role == JobColumn.Role.ATTRIBUTE else role
+        if role != JobColumn.Role.IGNORED and slot:
+            if slot in taken:
+                problems.append(f"Columns '{taken[slot]}' and '{header}' both fill {slot}: keep one.")
+            taken.setdefault(slot, header)
+    return problems
+
+
+def refresh_after_mapping(job: SupplierJob) -> None:
+    """After the columns were remapped: the rows' identifiers and the values to map follow."""
+    from .value_mapping import collect_values
+
+    columns = list(job.columns.all())
+    position = identifier_position(job.workflow, columns)
+    changed = []
+    for row in job.rows.only("pk", "values", "identifier").iterator(chunk_size=ROW_BATCH):
+        identifier = (row.values[position] if position is not None and position < len(row.values) else "")[
+            :255
+        ]
+        if identifier != row.identifier:
+            row.identifier = identifier
+            changed.append(row)
+        if len(changed) >= ROW_BATCH:
+            JobRow.objects.bulk_update(changed, ["identifier"])
+            changed = []
+    JobRow.objects.bulk_update(changed, ["identifier"])
+    collect_values(job)

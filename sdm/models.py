@@ -277,7 +277,7 @@ class JobRow(models.Model):
         PENDING = "pending", "Not pushed yet"
         CREATED = "created", "Created"
         UPDATED = "updated", "Updated"
-        SKIPPED = "skipped", "Skipped"
+        SKIPPED = "skipped", "Unchanged (the PIM already holds these values)"
         FAILED = "failed", "Failed"
 
     job = models.ForeignKey(SupplierJob, on_delete=models.CASCADE, related_name="rows")
@@ -301,6 +301,9 @@ class ValueMapping(models.Model):
 
     job = models.ForeignKey(SupplierJob, on_delete=models.CASCADE, related_name="value_mappings")
     pim_attribute_code = models.CharField("PIM attribute", max_length=255)
+    table_column = models.CharField(
+        max_length=255, blank=True, help_text="For a table attribute: the select column the value is for."
+    )
     raw_value = models.CharField(max_length=500)
     suggested_code = models.CharField(max_length=255, blank=True)
     option_code = models.CharField(
@@ -314,13 +317,17 @@ class ValueMapping(models.Model):
         help_text="Create this option in the PIM before the push (only where the tab allows it).",
     )
     created_in_pim = models.BooleanField(default=False, editable=False)
-    occurrences = models.PositiveIntegerField(default=0)
+    creation_error = models.TextField(
+        blank=True, editable=False, help_text="Why the planned option was not created (nothing was changed)."
+    )
+    occurrences = models.PositiveIntegerField(default=0, help_text="Rows of the file holding this value.")
 
     class Meta:
-        ordering = ["job", "pim_attribute_code", "raw_value"]
+        ordering = ["job", "pim_attribute_code", "table_column", "raw_value"]
         constraints = [
             models.UniqueConstraint(
-                fields=["job", "pim_attribute_code", "raw_value"], name="sdm_valuemapping_unique"
+                fields=["job", "pim_attribute_code", "table_column", "raw_value"],
+                name="sdm_valuemapping_unique_value",
             )
         ]
 

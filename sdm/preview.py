@@ -1,106 +1,50 @@
-"""Preview before finalize: per product, what the push will create or change, and what it skips."""
+"""Preview before Finalize: per row, what the push will do and why, from the push's own decision."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections import Counter
+from dataclasses import dataclass
 
-from connector.akeneo import AkeneoClient, Search
+from connector.akeneo import AkeneoClient
 
-from .models import JobColumn, JobRow, SupplierJob
-from .push import CellError, ProductBuilder
+from .decisions import PAGE, Decider, RowVerdict, pending_rows
+from .models import SupplierJob
 
-PAGE = 100
+PREVIEW_ROWS = 200
+PREDICTED_ROWS = 2000  # a Finalize page reads the PIM once per hundred of them
+
+
+def _judge_pending(job: SupplierJob, client: AkeneoClient, limit: int):
+    decider = Decider(job, planned_options_exist=True)
+    rows = list(pending_rows(job)[:limit])
+    for start in range(0, len(rows), PAGE):
+        yield from decider.judge(client, rows[start : start + PAGE])
+
+
+def preview_job(job: SupplierJob, client: AkeneoClient, *, limit: int = PREVIEW_ROWS) -> list[RowVerdict]:
+    """The verdicts of the first ``limit`` rows not pushed yet (reads the PIM, never writes)."""
+    return list(_judge_pending(job, client, limit))
 
 
 @dataclass
-class ValueChange:
-    attribute: str
-    scope: str | None
-    locale: str | None
-    before: Any
-    after: Any
+class Prediction:
+    counts: Counter  # action → rows
+    reasons: Counter  # why rows are refused → rows
+    checked: int
+    pending: int
 
     @property
-    def changed(self) -> bool:
-        return self.before != self.after
+    def partial(self) -> bool:
+        return self.checked < self.pending
 
 
-@dataclass
-class RowPreview:
-    line: int
-    identifier: str
-    action: str  # create, update, unchanged, skip
-    changes: list[ValueChange] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # why cells or the whole row are not sent
-
-
-def _current_value(product: dict | None, attribute: str, scope, locale) -> Any:
-    for value in (product or {}).get("values", {}).get(attribute, []):
-        if value.get("scope") == scope and value.get("locale") == locale:
-            return value.get("data")
-    return None
-
-
-def _existing(client: AkeneoClient, identifiers: list[str]) -> dict[str, dict]:
-    found: dict[str, dict] = {}
-    for start in range(0, len(identifiers), PAGE):
-        chunk = identifiers[start : start + PAGE]
-        search = Search().where("identifier", "IN", chunk)
-        for product in client.paginate("products", search=search):
-            found[product["identifier"]] = product
-    return found
-
-
-def preview_job(job: SupplierJob, client: AkeneoClient, *, limit: int = 200) -> list[RowPreview]:
-    builder = ProductBuilder(job)
-    rows = list(
-        job.rows.exclude(outcome__in=[JobRow.Outcome.CREATED, JobRow.Outcome.UPDATED]).order_by("line")[
-            :limit
-        ]
-    )
-    ignored = [c.header for c in builder.columns if c.role == JobColumn.Role.IGNORED]
-    built: list[tuple[JobRow, dict | None, str]] = []
-    for row in rows:
-        try:
-            built.append((row, builder.build(row.values), ""))
-        except CellError as exc:
-            built.append((row, None, str(exc)))
-    existing = _existing(client, [payload["identifier"] for _, payload, _ in built if payload])
-    previews = []
-    for row, payload, error in built:
-        if payload is None:
-            previews.append(RowPreview(row.line, row.identifier, "skip", skipped=[f"Row not sent: {error}"]))
-            continue
-        product = existing.get(payload["identifier"])
-        changes = [
-            ValueChange(
-                attribute,
-                value["scope"],
-                value["locale"],
-                _current_value(product, attribute, value["scope"], value["locale"]),
-                value["data"],
-            )
-            for attribute, values in payload["values"].items()
-            for value in values
-        ]
-        for key in ("family", "categories", "parent"):
-            if key in payload:
-                changes.insert(0, ValueChange(key, None, None, (product or {}).get(key), payload[key]))
-        skipped = [f"Empty, not sent (keeps the PIM value): {h}" for h in _empty_headers(builder, row.values)]
-        skipped += [f"Unknown at the last sync, not sent: {h}" for h in builder.ignored_unknown]
-        skipped += [f"Not mapped, not sent: {h}" for h in ignored]
-        if product is None:
-            action = "create"
-        else:
-            action = "update" if any(c.changed for c in changes) else "unchanged"
-        previews.append(RowPreview(row.line, payload["identifier"], action, changes, skipped))
-    return previews
-
-
-def _empty_headers(builder: ProductBuilder, cells: list[str]) -> list[str]:
-    return [
-        target.header
-        for position, target in builder.targets.items()
-        if not (cells[position].strip() if position < len(cells) else "")
-    ]
+def predict(job: SupplierJob, client: AkeneoClient, *, limit: int = PREDICTED_ROWS) -> Prediction:
+    """What Finalize will do with the pending rows (the first ``limit`` of them)."""
+    counts: Counter = Counter()
+    reasons: Counter = Counter()
+    checked = 0
+    for verdict in _judge_pending(job, client, limit):
+        counts[verdict.action] += 1
+        reasons.update(verdict.problems)
+        checked += 1
+    return Prediction(counts, reasons, checked, pending_rows(job).count())

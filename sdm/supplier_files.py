@@ -14,7 +14,16 @@ from pathlib import Path
 
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
-ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+# cp1252 is a superset of Latin-1's printable characters; what neither it nor UTF-8 decodes is not
+# text a supplier's spreadsheet program writes.
+ENCODINGS = ("utf-8-sig", "cp1252")
+ACCEPTED_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+ACCEPTED_DESCRIPTION = "CSV (.csv or .txt) or Excel (.xlsx or .xlsm)"
+MAX_COLUMNS = 2000
+MAX_HEADER_LENGTH = 255
+# Share of control characters above which a "text" file is really binary data.
+MAX_CONTROL_SHARE = 0.01
+CONTROL = {*range(0, 9), 11, 12, *range(14, 32), 127}
 
 
 class SupplierFileError(Exception):
@@ -28,9 +37,23 @@ class SupplierFile:
     description: str
 
 
+def check_file_name(name: str) -> None:
+    """The one list of file types every door (admin, API, command) accepts."""
+    if Path(name).suffix.lower() not in ACCEPTED_SUFFIXES:
+        raise SupplierFileError(
+            f"'{Path(name).name}' is not a supported file: upload a {ACCEPTED_DESCRIPTION}."
+        )
+
+
 def _encoding(sample: bytes) -> str:
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    controls = sum(1 for byte in sample if byte in CONTROL)
+    if b"\x00" in sample or controls > MAX_CONTROL_SHARE * len(sample):
+        raise SupplierFileError(
+            "The file is not text: it holds binary data. Upload the CSV itself, or an XLSX with its "
+            "own .xlsx name."
+        )
     for encoding in ENCODINGS:
         try:
             sample.decode(encoding)
@@ -40,7 +63,10 @@ def _encoding(sample: bytes) -> str:
                 return encoding
             continue
         return encoding
-    return "latin-1"
+    raise SupplierFileError(
+        "The file is not readable text: it is neither UTF-8 nor Windows-1252/Latin-1. Save it as "
+        "CSV UTF-8 from your spreadsheet program."
+    )
 
 
 def _csv(path: Path) -> SupplierFile:
@@ -105,14 +131,35 @@ def _cell_text(cell) -> str:
 
 
 def _clean_headers(headers: list[str]) -> list[str]:
+    """The first row, checked to be column names a person wrote (not data, not garbage)."""
     cleaned = [h.strip() for h in headers]
-    if not any(cleaned):
+    while cleaned and not cleaned[-1]:
+        cleaned.pop()  # spreadsheets often add empty trailing columns
+    if not cleaned:
         raise SupplierFileError("The first row has no column names.")
+    if len(cleaned) > MAX_COLUMNS:
+        raise SupplierFileError(f"The first row has {len(cleaned)} columns; at most {MAX_COLUMNS} are read.")
+    seen: dict[str, int] = {}
+    for number, header in enumerate(cleaned, start=1):
+        if "\ufffd" in header or any(ord(c) in CONTROL for c in header):
+            raise SupplierFileError(
+                f"Column {number}'s name holds unreadable characters: is the first row really column names?"
+            )
+        if len(header) > MAX_HEADER_LENGTH:
+            raise SupplierFileError(
+                f"Column {number}'s name is {len(header)} characters long (at most {MAX_HEADER_LENGTH}): "
+                "is the first row really column names?"
+            )
+        key = header.casefold()
+        if key and key in seen:
+            raise SupplierFileError(f"Column '{header}' appears twice (columns {seen[key]} and {number}).")
+        seen[key] = number
     return cleaned
 
 
 def open_supplier_file(path: Path | str) -> SupplierFile:
     path = Path(path)
+    check_file_name(path.name)
     with path.open("rb") as handle:
         magic = handle.read(4)
     if magic == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):

@@ -37,7 +37,23 @@ class VariantSplitter:
             raise ValueError(
                 f"Unknown family variant '{family_variant}' (sync the workflow if the PIM has it)."
             )
+        family = payload.get("family")
+        if family and family != variant.family_code:
+            raise ValueError(
+                f"Family variant '{family_variant}' belongs to family '{variant.family_code}', "
+                f"not '{family}': the PIM would refuse its product model."
+            )
         levels = variant.levels
+        missing = [
+            axis
+            for level in range(1, levels + 1)
+            for axis in variant.axes.get(str(level), [])
+            if axis not in payload["values"]
+        ]
+        if missing:
+            raise ValueError(
+                f"A variant of '{family_variant}' needs a value for its axis: {', '.join(missing)}."
+            )
         product_level = {
             *variant.attributes_by_level.get(str(levels), []),
             *variant.axes.get(str(levels), []),

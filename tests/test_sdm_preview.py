@@ -27,15 +27,15 @@ def test_the_preview_tells_creates_changes_and_skips(fake_akeneo, tmp_path):
     job = import_supplier_file(workflow, write_csv(tmp_path / "f.csv", rows))
 
     with workflow.connection.client() as client:
-        create, update, skip = preview_job(job, client)
+        create, update, refused = preview_job(job, client)
 
     assert (create.action, create.identifier) == ("create", "SUP-00001")
     assert any(c.attribute == "color" and c.after == "red" and c.before is None for c in create.changes)
-    assert "Not mapped, not sent: supplier_note" in create.skipped
+    assert "Not mapped, not sent: supplier_note" in create.notes
     assert update.action == "update"
     [name] = [c for c in update.changes if c.attribute == "name"]
     assert (name.locale, name.before, name.after) == ("en_US", old_en, "Renamed")
-    assert "Empty, not sent (keeps the PIM value): ean" in update.skipped
-    assert skip.action == "skip"
-    assert "'Ultraviolet' is not an option of color" in skip.skipped[0]
+    assert "Empty, not sent (keeps the PIM value): ean" in update.notes
+    assert refused.action == "refuse"
+    assert "'Ultraviolet' is not an option of color" in refused.problems[0]
     assert fake_akeneo.count(method="PATCH") == 0  # a preview never writes

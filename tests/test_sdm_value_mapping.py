@@ -12,7 +12,8 @@ from connector.runs import start_run
 from sdm.jobs import import_supplier_file
 from sdm.models import AttributeSelection, ValueMapping
 from sdm.tasks import JOB_PUSH
-from sdm.value_mapping import auto_map_values, collect_values, create_planned_options
+from sdm.option_creation import create_planned_options
+from sdm.value_mapping import auto_map_values, collect_values
 from tests.sdm_helpers import make_workflow, sync_workflow
 from tests.test_sdm_push import new_row, write_csv
 
@@ -74,7 +75,7 @@ def test_new_options_are_created_only_where_the_tab_allows_it(workflow, fake_ake
 
     assert run.counters == {"created": 4}
     assert fake_akeneo.catalog.options["color"]["ultraviolet"]["labels"]["fr_FR"] == "Ultraviolet"
-    assert fake_akeneo.count(method="PATCH", path_prefix="/api/rest/v1/attributes/color/options") == 1
+    assert fake_akeneo.count(method="POST", path_prefix="/api/rest/v1/attributes/color/options") == 1
     assert (
         fake_akeneo.catalog.product_by_identifier("SUP-00001")["values"]["color"][0]["data"] == "ultraviolet"
     )

@@ -77,6 +77,14 @@ class MappingItemSerializer(serializers.Serializer):
     attribute = serializers.CharField(max_length=255)
     value = serializers.CharField(max_length=500, allow_blank=True)
     option = serializers.CharField(max_length=255, allow_blank=True)
+    create = serializers.BooleanField(
+        default=False,
+        help_text="Create `option` as a new PIM option (only where the attribute configuration allows it; "
+        "never for a code that exists).",
+    )
+    table_column = serializers.CharField(
+        max_length=255, required=False, default="", allow_blank=True, help_text="For a table attribute."
+    )
 
 
 class MappingRequestSerializer(serializers.Serializer):
@@ -89,12 +97,26 @@ class ValueMappingSerializer(serializers.ModelSerializer):
     value = serializers.CharField(source="raw_value")
     suggested = serializers.CharField(source="suggested_code")
     option = serializers.CharField(source="option_code")
+    create = serializers.BooleanField(source="create_option")
+    created = serializers.BooleanField(source="created_in_pim")
+    table_column = serializers.CharField()
+    creation_error = serializers.CharField()
     # Declared, not derived from the column: the schema must not depend on the database backend.
     occurrences = serializers.IntegerField(min_value=0)
 
     class Meta:
         model = ValueMapping
-        fields = ["attribute", "value", "suggested", "option", "occurrences"]
+        fields = [
+            "attribute",
+            "table_column",
+            "value",
+            "suggested",
+            "option",
+            "create",
+            "created",
+            "creation_error",
+            "occurrences",
+        ]
 
 
 class ResultSerializer(serializers.ModelSerializer):

@@ -1,0 +1,391 @@
+"""Supplier jobs in the admin: upload, column mapping, the value-mapping step, preview, Finalize, rows."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from connector.akeneo import AkeneoError
+from connector.models import Run
+from connector.runs import queue_run_from_admin
+
+from .decisions import ACTION_WORDS, CREATE, REFUSE, UNCHANGED, UPDATE
+from .jobs import (
+    attribute_choices,
+    column_mapping_problems,
+    duplicate_identifiers,
+    import_uploaded_file,
+    refresh_after_mapping,
+)
+from .mapping_step import choices_from_post, search_options, step_page
+from .models import JobColumn, JobRow, SupplierJob, ValueMapping, Workflow
+from .option_creation import planned_options
+from .preview import predict, preview_job
+from .supplier_files import ACCEPTED_DESCRIPTION, SupplierFileError, check_file_name
+from .tasks import JOB_PUSH
+from .value_mapping import MappingRefused, auto_map_values, save_mappings
+
+
+class SupplierFileForm(forms.Form):
+    workflow = forms.ModelChoiceField(queryset=Workflow.objects.filter(active=True))
+    file = forms.FileField(help_text=f"{ACCEPTED_DESCRIPTION}; first row = column names.")
+    name = forms.CharField(required=False, max_length=200, help_text="Default: the file name.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            check_file_name(upload.name)
+        except SupplierFileError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return upload
+
+
+class JobColumnForm(forms.ModelForm):
+    """A column's role and SDM attribute, picked from the workflow's attributes (never typed)."""
+
+    attribute_choices: list[tuple[str, str]] = []
+
+    class Meta:
+        model = JobColumn
+        fields = ["role", "sdm_attribute"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sdm_attribute"] = forms.ChoiceField(
+            label="SDM attribute",
+            choices=[("", "—"), *self.attribute_choices],
+            required=False,
+            error_messages={
+                "invalid_choice": "'%(value)s' is not an SDM attribute of this workflow (last sync)."
+            },
+        )
+
+
+class JobColumnFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.pk is None:
+            return
+        rows = [
+            (
+                form.instance.header,
+                form.cleaned_data.get("role", ""),
+                form.cleaned_data.get("sdm_attribute", ""),
+            )
+            for form in self.forms
+            if form.cleaned_data
+        ]
+        problems = column_mapping_problems(self.instance.workflow, rows)
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+class JobColumnInline(admin.TabularInline):
+    model = JobColumn
+    form = JobColumnForm
+    formset = JobColumnFormSet
+    extra = 0
+    fields = ("position", "header", "role", "sdm_attribute", "auto_mapped")
+    readonly_fields = ("position", "header", "auto_mapped")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        choices = attribute_choices(obj.workflow) if obj is not None else []
+        kwargs["form"] = type("WorkflowJobColumnForm", (JobColumnForm,), {"attribute_choices": choices})
+        return super().get_formset(request, obj, **kwargs)
+
+
+@admin.register(SupplierJob)
+class SupplierJobAdmin(admin.ModelAdmin):
+    inlines = [JobColumnInline]
+    change_form_template = "admin/sdm/supplierjob/change_form.html"
+    list_display = ("id", "name", "workflow", "status", "row_count", "unmapped_values", "created_at")
+    list_filter = ("workflow", "status")
+    list_select_related = ("workflow",)
+    search_fields = ("name", "source_filename")
+    readonly_fields = ("workflow", "source_filename", "status", "row_count", "created_at", "outcomes")
+    fields = ("name", "workflow", "source_filename", "status", "row_count", "outcomes", "created_at")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                unmapped=models.Count("value_mappings", filter=models.Q(value_mappings__option_code=""))
+            )
+        )
+
+    @admin.display(description="values to map", ordering="unmapped")
+    def unmapped_values(self, job: SupplierJob):
+        if not job.unmapped:
+            return "—"
+        url = reverse(f"{self.admin_site.name}:sdm_supplierjob_values", args=[job.pk]) + "?unmapped=1"
+        return format_html('<a href="{}">{} unmapped</a>', url, job.unmapped)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Adding a job means uploading a supplier file: it is imported at once, columns auto-mapped."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = SupplierFileForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = import_uploaded_file(
+                    form.cleaned_data["workflow"], form.cleaned_data["file"], form.cleaned_data["name"]
+                )
+            except SupplierFileError as exc:
+                form.add_error("file", str(exc))
+            else:
+                self._report_import(request, job)
+                return HttpResponseRedirect(self._url("change", job))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": "Upload a supplier file",
+        }
+        return TemplateResponse(request, "admin/sdm/supplierjob/upload.html", context)
+
+    def _report_import(self, request, job: SupplierJob) -> None:
+        unmapped = job.value_mappings.filter(option_code="").count()
+        next_step = (
+            f"{unmapped} values need a PIM option: map them." if unmapped else "Check the column mapping."
+        )
+        messages.success(request, f"Imported {job.row_count} rows into {job}. {next_step}")
+        duplicates = duplicate_identifiers(job)
+        if duplicates:
+            shown = "; ".join(
+                f"{code} (lines {', '.join(map(str, lines))})"
+                for code, lines in list(duplicates.items())[:10]
+            )
+            messages.warning(
+                request,
+                f"{len(duplicates)} identifiers are on several rows; those rows will be refused: {shown}",
+            )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if any(formset.has_changed() for formset in formsets):
+            refresh_after_mapping(form.instance)
+
+    @admin.display(description="rows by outcome")
+    def outcomes(self, job: SupplierJob) -> str:
+        counts = dict(
+            job.rows.values_list("outcome").annotate(n=models.Count("pk")).values_list("outcome", "n")
+        )
+        url = reverse("admin:sdm_jobrow_changelist") + f"?job__id__exact={job.pk}"
+        parts = [
+            format_html(
+                '<a href="{}&outcome__exact={}">{} {}</a>', url, key, counts.get(key, 0), label.lower()
+            )
+            for key, label in JobRow.Outcome.choices
+        ]
+        return format_html_join(" · ", "{}", ((part,) for part in parts))
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/finalize/", wrap(self.finalize_view), name="sdm_supplierjob_finalize"),
+            path("<path:object_id>/preview/", wrap(self.preview_view), name="sdm_supplierjob_preview"),
+            path("<path:object_id>/values/options/", wrap(self.options_view), name="sdm_supplierjob_options"),
+            path("<path:object_id>/values/", wrap(self.values_view), name="sdm_supplierjob_values"),
+            *super().get_urls(),
+        ]
+
+    def _url(self, name: str, job: SupplierJob) -> str:
+        return reverse(f"{self.admin_site.name}:sdm_supplierjob_{name}", args=[job.pk])
+
+    def _job_or_404(self, request: HttpRequest, object_id: str) -> SupplierJob:
+        job = self.get_object(request, unquote(object_id))
+        if job is None:
+            raise Http404("No such job.")
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
+        return job
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        job = self.get_object(request, unquote(object_id))
+        extra_context = {
+            **(extra_context or {}),
+            "can_finalize": request.user.has_perm("sdm.finalize_supplierjob"),
+            "unmapped": job.unmapped if job is not None else 0,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _page_context(self, request, job: SupplierJob, title: str) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": job,
+            "job": job,
+            "title": title,
+        }
+
+    def values_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The value-mapping step: every distinct raw value with its rows, its suggestion and a choice."""
+        job = self._job_or_404(request, object_id)
+        can_map = request.user.has_perm("sdm.change_valuemapping")
+        tab = request.GET.get("attribute", "")
+        only_unmapped = request.GET.get("unmapped") == "1"
+        errors: list[str] = []
+        if request.method == "POST":
+            if not can_map:
+                raise PermissionDenied
+            action = request.POST.get("action", "save")
+            if action in ("suggestions", "plan"):
+                result = auto_map_values(job, plan_new_options=action == "plan")
+                messages.success(
+                    request,
+                    f"{result.mapped} values mapped, {result.to_create} new options planned, "
+                    f"{result.unmapped} still unmapped.",
+                )
+                return HttpResponseRedirect(request.get_full_path())
+            try:
+                count = save_mappings(job, choices_from_post(job, request.POST))
+            except MappingRefused as exc:
+                errors = exc.errors
+            else:
+                messages.success(request, f"Value mapping saved ({count} values).")
+                return HttpResponseRedirect(request.get_full_path())
+        page = step_page(job, tab=tab, only_unmapped=only_unmapped, page_number=request.GET.get("page", 1))
+        context = {
+            **self._page_context(request, job, f"Value mapping of {job}"),
+            "step": page,
+            "tab": tab,
+            "only_unmapped": only_unmapped,
+            "errors": errors,
+            "can_map": can_map,
+            "can_finalize": request.user.has_perm("sdm.finalize_supplierjob"),
+            "planned": planned_options(job),
+            "options_url": self._url("options", job),
+        }
+        return TemplateResponse(request, "admin/sdm/supplierjob/values.html", context)
+
+    def options_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        """Options of one attribute for the searchable picker (select2's JSON shape), 30 at a time."""
+        job = self._job_or_404(request, object_id)
+        page = request.GET.get("page", "1")
+        results, more = search_options(
+            job,
+            request.GET.get("attribute", ""),
+            request.GET.get("term", "")[:100],
+            int(page) if page.isdigit() else 1,
+        )
+        return JsonResponse({"results": results, "pagination": {"more": more}})
+
+    def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        job = self._job_or_404(request, object_id)
+        error = ""
+        try:
+            with job.workflow.connection.client(interactive=True) as client:
+                previews = preview_job(job, client)
+        except AkeneoError as exc:
+            previews, error = [], f"The PIM could not be read for the preview: {exc.message}"
+        context = {
+            **self._page_context(request, job, f"Preview of {job}"),
+            "previews": previews,
+            "error": error,
+            "planned": planned_options(job),
+        }
+        return TemplateResponse(request, "admin/sdm/supplierjob/preview.html", context)
+
+    def finalize_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        job = self.get_object(request, unquote(object_id))
+        if job is None:
+            raise Http404("No such job.")
+        if not request.user.has_perm("sdm.finalize_supplierjob"):
+            raise PermissionDenied
+        if request.method == "POST":
+            run = queue_run_from_admin(request, JOB_PUSH, job)
+            target = run or Run.objects.for_target(job, JOB_PUSH).active().first()
+            if target:
+                return HttpResponseRedirect(
+                    reverse(f"{self.admin_site.name}:connector_run_change", args=[target.pk])
+                )
+            return HttpResponseRedirect(self._url("change", job))
+        error, prediction = "", None
+        try:
+            with job.workflow.connection.client(interactive=True) as client:
+                prediction = predict(job, client)
+        except AkeneoError as exc:
+            error = f"The PIM could not be read to predict the push: {exc.message}"
+        counts = prediction.counts if prediction else {}
+        context = {
+            **self._page_context(request, job, f"Finalize {job}"),
+            "prediction": prediction,
+            "predicted": [
+                (ACTION_WORDS[a], counts.get(a, 0), a) for a in (CREATE, UPDATE, UNCHANGED, REFUSE)
+            ],
+            "reasons": prediction.reasons.most_common(20) if prediction else [],
+            "error": error,
+            "planned": planned_options(job),
+            "unmapped": job.value_mappings.filter(option_code="").count(),
+        }
+        return TemplateResponse(request, "admin/sdm/supplierjob/finalize.html", context)
+
+
+@admin.register(JobRow)
+class JobRowAdmin(admin.ModelAdmin):
+    list_display = ("line", "identifier", "outcome", "message", "pushed_at", "job")
+    list_filter = ("outcome", "job")
+    search_fields = ("identifier", "message")
+    list_select_related = ("job",)
+    readonly_fields = ("job", "line", "identifier", "values", "outcome", "message", "pushed_at")
+    actions = ["retry_failed"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Retry the selected failed rows (push them again)", permissions=["finalize"])
+    def retry_failed(self, request, queryset):
+        jobs = {row.job for row in queryset.filter(outcome=JobRow.Outcome.FAILED).select_related("job")}
+        for job in jobs:
+            queue_run_from_admin(request, JOB_PUSH, job)
+        if not jobs:
+            self.message_user(request, "None of the selected rows failed.", level=messages.WARNING)
+
+    def has_finalize_permission(self, request) -> bool:
+        return request.user.has_perm("sdm.finalize_supplierjob")
+
+
+@admin.register(ValueMapping)
+class ValueMappingAdmin(admin.ModelAdmin):
+    """Every job's values at a glance; they are mapped on the job's value-mapping step."""
+
+    list_display = (
+        "raw_value",
+        "pim_attribute_code",
+        "table_column",
+        "occurrences",
+        "suggested_code",
+        "option_code",
+        "create_option",
+        "created_in_pim",
+        "job_step",
+    )
+    list_filter = ("job", "pim_attribute_code", "create_option")
+    search_fields = ("raw_value", "option_code")
+    list_select_related = ("job",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="job")
+    def job_step(self, mapping: ValueMapping):
+        url = reverse(f"{self.admin_site.name}:sdm_supplierjob_values", args=[mapping.job_id])
+        return format_html('<a href="{}">{} · map values</a>', url, mapping.job)
