@@ -304,6 +304,10 @@ FETCH_STEPS = (
     "asset families",
 )
 
+# Without it the PIM leaves the options out of a table attribute's select columns, and the
+# mirror's ``raw`` is where the table configuration is kept.
+LIST_PARAMS = {"attributes": {"with_table_select_options": "true"}}
+
 
 def _fetch(client: AkeneoClient, spool: _Spool, progress: Progress) -> dict[str, str]:
     """Spool everything. Returns category code → parent code, for the tree columns."""
@@ -320,7 +324,7 @@ def _fetch(client: AkeneoClient, spool: _Spool, progress: Progress) -> dict[str,
     family_codes: list[str] = []
     for step in FETCH_STEPS:
         if step in simple:
-            for item in client.paginate(simple[step]):
+            for item in client.paginate(simple[step], LIST_PARAMS.get(step)):
                 spool.add(step, item)
                 if step == "attributes" and item.get("type") in OPTION_TYPES:
                     option_attributes.append(item["code"])

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo, build_demo_catalog
+from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo, add_table_attribute, build_demo_catalog
 from connector.sandbox.media import png_bytes
 
 API = "/api/rest/v1"
@@ -584,6 +584,386 @@ def test_records_and_assets_take_json_arrays(fake_akeneo, api):
     assert assets.json() == [{"code": "packshot_000", "status_code": 204}]
     too_many = api.patch("/asset-families/packshots/assets", json=[{"code": f"a{n}"} for n in range(101)])
     assert too_many.status_code == 413
+
+
+# ----------------------------------------------------------------------------- attribute options
+
+
+def test_posting_a_new_option_creates_it_and_answers_its_location(fake_akeneo, api):
+    answer = api.post(
+        "/attributes/color/options",
+        json={"code": "pink", "attribute": "color", "sort_order": 7, "labels": {"en_US": "Pink"}},
+    )
+
+    assert answer.status_code == 201
+    assert answer.headers["Location"] == f"{fake_akeneo.base_url}{API}/attributes/color/options/pink"
+    assert api.get(answer.headers["Location"]).json() == {
+        "code": "pink",
+        "attribute": "color",
+        "sort_order": 7,
+        "labels": {"en_US": "Pink"},
+    }
+    assert fake_akeneo.count(method="POST", path_prefix=f"{API}/attributes/color/options", status=201) == 1
+
+
+def test_posting_an_existing_option_is_a_422_and_leaves_it_unchanged(fake_akeneo, api):
+    before = api.get("/attributes/color/options/red").json()
+
+    answer = api.post(
+        "/attributes/color/options",
+        json={"code": "red", "sort_order": 99, "labels": {"en_US": "Scarlet", "fr_FR": "Écarlate"}},
+    )
+
+    assert answer.status_code == 422
+    assert answer.json() == {
+        "code": 422,
+        "message": "Validation failed.",
+        "errors": [{"property": "code", "message": "This value is already used."}],
+    }
+    after = api.get("/attributes/color/options/red").json()
+    assert after == before
+    assert after["labels"] == {"en_US": "Red", "fr_FR": "Red (fr)", "de_DE": "Red (de)"}
+    assert fake_akeneo.requests[-2].method == "POST" and fake_akeneo.requests[-2].status == 422
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"code": "pink", "attribute": "size"},
+            'The attribute "size" provided in the request body must match',
+        ),
+        ({"code": "pink", "colour": "pink"}, 'Property "colour" does not exist.'),
+        ({"code": "pink", "labels": "Pink"}, 'Property "labels" expects an array as data, "string" given.'),
+        ({"labels": {"en_US": "Pink"}}, 'Property "code" is required.'),
+    ],
+)
+def test_posting_an_option_is_validated_like_patching_one(api, body, message):
+    answer = api.post("/attributes/color/options", json=body)
+
+    assert answer.status_code == 422
+    assert answer.json()["message"].startswith(message)
+    assert api.get("/attributes/color/options/pink").status_code == 404
+
+
+@pytest.mark.parametrize("attribute", ["no_such_attribute", "name"])
+def test_posting_an_option_to_an_attribute_without_options_is_the_same_404_as_reading_them(api, attribute):
+    answer = api.post(f"/attributes/{attribute}/options", json={"code": "pink"})
+
+    assert answer.status_code == 404
+    assert answer.json() == api.get(f"/attributes/{attribute}/options").json()
+
+
+# ----------------------------------------------------------------------------- table attributes
+
+
+@pytest.fixture
+def table_pim(sandbox_catalog_factory):
+    catalog = sandbox_catalog_factory(products=20)
+    add_table_attribute(catalog)
+    with FakeAkeneo(catalog) as pim:
+        yield pim
+
+
+@pytest.fixture
+def table_api(table_pim):
+    with Api(table_pim) as session:
+        yield session
+
+
+def table_value(rows) -> dict:
+    return {"values": {"nutrition": [{"locale": None, "scope": None, "data": rows}]}}
+
+
+def accessory(pim: FakeAkeneo) -> str:
+    products = pim.catalog.products
+    return next(u for u in products if products[u]["family"] == "accessories" and not products[u]["parent"])
+
+
+def option_codes(column: dict) -> list[str]:
+    return [option["code"] for option in column["options"]]
+
+
+def test_the_table_builder_is_opt_in():
+    catalog = build_demo_catalog(products=5)
+    attributes = len(catalog.attributes)
+
+    nutrition = add_table_attribute(catalog)
+
+    assert "nutrition" not in build_demo_catalog(products=5).attributes
+    assert len(catalog.attributes) == attributes + 1
+    assert (nutrition["type"], nutrition["group"]) == ("pim_catalog_table", "technical")
+    assert nutrition["labels"] == {
+        "en_US": "Nutrition facts",
+        "fr_FR": "Valeurs nutritionnelles",
+        "de_DE": "Nährwerte",
+    }
+    assert [(c["code"], c["data_type"]) for c in nutrition["table_configuration"]] == [
+        ("nutrient", "select"),
+        ("quantity", "number"),
+        ("note", "text"),
+    ]
+    assert "nutrition" in catalog.families["accessories"]["attributes"]
+    assert "nutrition" in catalog.attribute_groups["technical"]["attributes"]
+
+
+def test_select_options_of_a_table_are_served_only_when_asked_for(table_api):
+    plain = table_api.get("/attributes/nutrition").json()["table_configuration"]
+    full = table_api.get("/attributes/nutrition", params={"with_table_select_options": "true"}).json()
+    listed, _ = table_api.all_pages("/attributes", limit=100, with_table_select_options="true")
+    listed_plain, _ = table_api.all_pages("/attributes", limit=100)
+
+    assert [column["code"] for column in plain] == ["nutrient", "quantity", "note"]
+    assert all("options" not in column for column in plain)
+    nutrient = full["table_configuration"][0]
+    assert option_codes(nutrient) == ["sugar", "salt", "fat", "protein"]
+    assert nutrient["options"][0]["labels"] == {"en_US": "Sugar", "fr_FR": "Sucre", "de_DE": "Zucker"}
+    by_code = {a["code"]: a for a in listed}
+    assert option_codes(by_code["nutrition"]["table_configuration"][0]) == ["sugar", "salt", "fat", "protein"]
+    assert (
+        "options" not in next(a for a in listed_plain if a["code"] == "nutrition")["table_configuration"][0]
+    )
+    assert "table_configuration" not in by_code["color"]
+
+
+def test_patching_a_table_adds_a_select_option_and_keeps_the_others(table_api):
+    def configuration() -> list[dict]:
+        answer = table_api.get("/attributes/nutrition", params={"with_table_select_options": "true"})
+        return answer.json()["table_configuration"]
+
+    before = configuration()
+
+    answer = table_api.patch(
+        "/attributes/nutrition",
+        json={
+            "table_configuration": [
+                {
+                    "code": "nutrient",
+                    "options": [
+                        {"code": "fiber", "labels": {"en_US": "Fiber"}},
+                        {"code": "salt", "labels": {"fr_FR": "Sel marin"}},
+                    ],
+                }
+            ]
+        },
+    )
+
+    assert answer.status_code == 204
+    after = configuration()
+    nutrient = after[0]
+    assert option_codes(nutrient) == ["sugar", "salt", "fat", "protein", "fiber"]
+    options = {option["code"]: option for option in nutrient["options"]}
+    assert options["fiber"] == {"code": "fiber", "labels": {"en_US": "Fiber"}}
+    assert options["salt"]["labels"] == {"en_US": "Salt", "fr_FR": "Sel marin", "de_DE": "Salz"}
+    unchanged = [o for o in before[0]["options"] if o["code"] != "salt"]
+    assert [options[o["code"]] for o in unchanged] == unchanged
+    assert after[1:] == before[1:]
+    assert {k: v for k, v in nutrient.items() if k != "options"} == {
+        k: v for k, v in before[0].items() if k != "options"
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"table_configuration": [{"code": "quantity", "data_type": "text"}]},
+            'The data type of the "quantity" column cannot be changed.',
+        ),
+        (
+            {"table_configuration": [{"code": "quantity", "options": [{"code": "x"}]}]},
+            'The "quantity" column is not a select column: it has no options.',
+        ),
+        (
+            {"table_configuration": [{"code": "nutrient", "options": [{"labels": {}}]}]},
+            'Every option of the "nutrient" column needs a code.',
+        ),
+        (
+            {"table_configuration": [{"code": "origin", "data_type": "hologram"}]},
+            'The "origin" column has an unknown data type.',
+        ),
+    ],
+)
+def test_a_table_configuration_patch_that_breaks_a_rule_is_refused_whole(table_api, body, message):
+    before = table_api.get("/attributes/nutrition", params={"with_table_select_options": "true"}).json()
+
+    answer = table_api.patch("/attributes/nutrition", json=body)
+
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [{"property": "table_configuration", "message": message}]
+    assert (
+        table_api.get("/attributes/nutrition", params={"with_table_select_options": "true"}).json() == before
+    )
+
+
+def test_only_table_attributes_take_a_table_configuration_and_a_new_one_starts_with_a_select(table_api):
+    on_text = table_api.patch(
+        "/attributes/name", json={"table_configuration": [{"code": "a", "data_type": "select"}]}
+    )
+    text_first = table_api.patch(
+        "/attributes/specs",
+        json={
+            "type": "pim_catalog_table",
+            "group": "technical",
+            "table_configuration": [{"code": "label", "data_type": "text"}],
+        },
+    )
+    missing = table_api.patch("/attributes/specs", json={"type": "pim_catalog_table", "group": "technical"})
+
+    assert on_text.status_code == text_first.status_code == missing.status_code == 422
+    assert "table_configuration" not in table_api.get("/attributes/name").json()
+    assert text_first.json()["errors"][0]["message"] == "The first column of a table must be a select column."
+    assert table_api.get("/attributes/specs").status_code == 404
+
+
+def test_a_table_value_is_written_read_back_and_replaced_whole(table_pim, table_api):
+    product = accessory(table_pim)
+    rows = [
+        {"nutrient": "sugar", "quantity": 12, "note": "per 100 g"},
+        {"nutrient": "salt", "quantity": 0.25},
+        {"nutrient": "fat", "quantity": "3.5000"},
+    ]
+
+    written = table_api.patch(f"/products-uuid/{product}", json=table_value(rows))
+    served = table_api.get(f"/products-uuid/{product}").json()["values"]["nutrition"]
+    replaced = table_api.patch(f"/products-uuid/{product}", json=table_value([{"nutrient": "protein"}]))
+    again = table_api.get(f"/products-uuid/{product}").json()["values"]["nutrition"]
+
+    assert written.status_code == replaced.status_code == 204
+    assert served == [{"locale": None, "scope": None, "data": rows}]
+    assert again == [{"locale": None, "scope": None, "data": [{"nutrient": "protein"}]}]
+
+
+def test_a_product_model_table_value_is_validated_too(table_pim, table_api):
+    model = next(iter(table_pim.catalog.product_models))
+
+    bad = table_api.patch(f"/product-models/{model}", json=table_value([{"nutrient": "plutonium"}]))
+    good = table_api.patch(f"/product-models/{model}", json=table_value([{"nutrient": "salt"}]))
+
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["attribute"] == "nutrition"
+    assert good.status_code == 204
+    assert table_api.get(f"/product-models/{model}").json()["values"]["nutrition"][0]["data"] == [
+        {"nutrient": "salt"}
+    ]
+
+
+BAD_TABLES = [
+    ([{"nutrient": f"n{n}"} for n in range(101)], "A table cannot have more than 100 rows."),
+    (["sugar"], "Each row of a table must be a non-empty object of cells keyed by column code."),
+    ([{}], "Each row of a table must be a non-empty object of cells keyed by column code."),
+    ([{"nutrient": "sugar", "colour": "red"}], 'The "colour" column does not exist.'),
+    ([{"quantity": 2}], 'The "nutrient" column must be filled in every row.'),
+    ([{"nutrient": "plutonium"}], 'The "plutonium" option does not exist in the "nutrient" column.'),
+    ([{"nutrient": "sugar", "quantity": "lots"}], 'The "quantity" column expects a number, "lots" given.'),
+    ([{"nutrient": "sugar", "quantity": True}], 'The "quantity" column expects a number, "True" given.'),
+    ([{"nutrient": "sugar", "note": 7}], 'The "note" column expects a text, "integer" given.'),
+    (
+        [{"nutrient": "sugar", "note": "x" * 101}],
+        'The "note" column is too long. It should have 100 characters or less.',
+    ),
+    (
+        [{"nutrient": "salt"}, {"nutrient": "salt"}],
+        'The "salt" value is used in more than one row of the "nutrient" column.',
+    ),
+]
+
+
+@pytest.mark.parametrize(("rows", "message"), BAD_TABLES)
+def test_a_bad_table_value_is_a_422_naming_the_attribute(table_pim, table_api, rows, message):
+    product = accessory(table_pim)
+    table_api.patch(f"/products-uuid/{product}", json=table_value([{"nutrient": "fat"}]))
+
+    answer = table_api.patch(f"/products-uuid/{product}", json=table_value(rows))
+
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["message"] == "Validation failed."
+    assert body["errors"] == [
+        {"property": "values", "message": message, "attribute": "nutrition", "locale": None, "scope": None}
+    ]
+    served = table_api.get(f"/products-uuid/{product}").json()["values"]["nutrition"]
+    assert served[0]["data"] == [{"nutrient": "fat"}]
+
+
+def test_a_table_value_that_is_not_a_list_is_a_422(table_pim, table_api):
+    answer = table_api.patch(f"/products-uuid/{accessory(table_pim)}", json=table_value("sugar"))
+
+    assert answer.status_code == 422
+    assert answer.json()["message"].startswith(
+        'Property "nutrition" expects an array as data, "sugar" given.'
+    )
+
+
+def every_type_table() -> dict:
+    return {
+        "type": "pim_catalog_table",
+        "group": "technical",
+        "labels": {"en_US": "Specs"},
+        "table_configuration": [
+            {"code": "part", "data_type": "select", "options": [{"code": "lid"}, {"code": "base"}]},
+            {"code": "removable", "data_type": "boolean"},
+            {"code": "weight", "data_type": "measurement", "measurement_family_code": "Weight"},
+            {"code": "maker", "data_type": "reference_entity", "reference_entity_identifier": "brand"},
+            {"code": "since", "data_type": "date"},
+            {"code": "count", "data_type": "number", "validations": {"min": 0, "decimals_allowed": False}},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ({"removable": "yes"}, 'The "removable" column expects a boolean, "yes" given.'),
+        ({"weight": 3}, 'The "weight" column expects an object with a numeric "amount" and a "unit".'),
+        (
+            {"weight": {"amount": 3, "unit": "LITER"}},
+            'The "LITER" unit does not exist in the "Weight" measurement family.',
+        ),
+        ({"maker": "nobody"}, 'The "nobody" record does not exist in the "brand" reference entity.'),
+        (
+            {"since": "31/12/2024"},
+            'The "since" column expects a date in the format "yyyy-mm-dd", "31/12/2024" given.',
+        ),
+        (
+            {"since": "2024-02-30"},
+            'The "since" column expects a date in the format "yyyy-mm-dd", "2024-02-30" given.',
+        ),
+        ({"count": 1.5}, 'The "count" column does not accept decimals.'),
+        ({"count": -1}, 'The "count" column expects a number greater than or equal to 0.'),
+    ],
+)
+def test_every_column_type_checks_its_cells(table_pim, table_api, cell, message):
+    created = table_api.patch("/attributes/specs", json=every_type_table())
+    values = {"values": {"specs": [{"locale": None, "scope": None, "data": [{"part": "lid", **cell}]}]}}
+
+    answer = table_api.patch(f"/products-uuid/{accessory(table_pim)}", json=values)
+
+    assert created.status_code == 201
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["message"] == message
+    assert answer.json()["errors"][0]["attribute"] == "specs"
+
+
+def test_every_column_type_accepts_good_cells(table_pim, table_api):
+    table_api.patch("/attributes/specs", json=every_type_table())
+    row = {
+        "part": "base",
+        "removable": False,
+        "weight": {"amount": "1.5", "unit": "GRAM"},
+        "maker": "acme",
+        "since": "2024-02-29",
+        "count": "4",
+    }
+    product = accessory(table_pim)
+
+    answer = table_api.patch(
+        f"/products-uuid/{product}",
+        json={"values": {"specs": [{"locale": None, "scope": None, "data": [row]}]}},
+    )
+
+    assert answer.status_code == 204, answer.text
+    assert table_api.get(f"/products-uuid/{product}").json()["values"]["specs"][0]["data"] == [row]
 
 
 # ----------------------------------------------------------------------------- faults

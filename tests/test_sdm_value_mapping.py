@@ -11,8 +11,8 @@ from django.core.management import call_command
 from connector.runs import start_run
 from sdm.jobs import import_supplier_file
 from sdm.models import AttributeSelection, ValueMapping
-from sdm.tasks import JOB_PUSH
 from sdm.option_creation import create_planned_options
+from sdm.tasks import JOB_PUSH
 from sdm.value_mapping import auto_map_values, collect_values
 from tests.sdm_helpers import make_workflow, sync_workflow
 from tests.test_sdm_push import new_row, write_csv

@@ -14,7 +14,7 @@ from django_q.models import Schedule
 from connector import models
 from connector.models import AkeneoConnection, Run, RunStatus
 from connector.runs import start_run
-from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo
+from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo, add_table_attribute
 from connector.schedules import schedule_name
 from connector.sync import SPECS, mirror_counts
 from connector.tasks import STRUCTURE_SYNC
@@ -199,6 +199,24 @@ def test_20000_options_sync_with_a_bounded_number_of_queries_per_page(
         models.AttributeOption.objects.filter(connection=connection, attribute_code="features").count()
         == 20_000
     )
+
+
+def test_a_table_attribute_is_mirrored_with_its_select_options(sandbox_catalog_factory):
+    catalog = sandbox_catalog_factory(products=10)
+    add_table_attribute(catalog)
+    with FakeAkeneo(catalog) as pim:
+        run = sync(connect(pim))
+        listings = [r for r in pim.requests if r.path == "/api/rest/v1/attributes"]
+
+    assert run.status == RunStatus.DONE, run.error
+    assert listings and all(r.query.get("with_table_select_options") == "true" for r in listings)
+    nutrition = models.Attribute.objects.get(code="nutrition")
+    assert (nutrition.type, nutrition.group_code) == ("pim_catalog_table", "technical")
+    assert nutrition.raw["table_configuration"] == catalog.attributes["nutrition"]["table_configuration"]
+    nutrient = nutrition.raw["table_configuration"][0]
+    assert [o["code"] for o in nutrient["options"]] == ["sugar", "salt", "fat", "protein"]
+    assert nutrient["options"][3]["labels"]["de_DE"] == "Eiweiß"
+    assert not models.AttributeOption.objects.filter(attribute_code="nutrition").exists()
 
 
 def test_the_command_prints_json_with_counts_and_changes(fake_akeneo):

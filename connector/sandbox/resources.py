@@ -30,14 +30,14 @@ from .pagination import (
 from .protocol import API, ApiError, Invalid, Reply, Request, empty_reply, json_reply, unknown_code
 from .store import Record
 from .structure import ATTRIBUTE_DEFS, MEDIA_TYPES, SELECT_TYPES
-from .writes import Writer, json_array_batch, ndjson_batch, single_write
+from .writes import Writer, json_array_batch, ndjson_batch, single_write, table_attribute_body
 
 if TYPE_CHECKING:
     from .catalog import Catalog
     from .server import FakeAkeneo
 
 SYSTEM_INFORMATION = {"version": "7.0.0", "edition": "EE"}
-ATTRIBUTE_PROPERTIES = set(ATTRIBUTE_DEFS[0]) - {"group_labels"}
+ATTRIBUTE_PROPERTIES = set(ATTRIBUTE_DEFS[0]) - {"group_labels"} | {"table_configuration"}
 ATTRIBUTE_DEFAULTS = {
     key: ([] if isinstance(value, list) else {} if isinstance(value, dict) else None)
     for key, value in ATTRIBUTE_DEFS[0].items()
@@ -127,6 +127,15 @@ def _with_self(href: str, item: dict, **links: str) -> dict:
     }
 
 
+def _attribute_json(r: Request, attribute: dict) -> dict:
+    """Select columns of a table attribute show their options only when asked to."""
+    columns = attribute.get("table_configuration")
+    if not columns or r.query.get("with_table_select_options") == "true":
+        return attribute
+    slim = [{k: v for k, v in column.items() if k != "options"} for column in columns]
+    return {**attribute, "table_configuration": slim}
+
+
 def _get(mapping: dict, code: str, message: str) -> Any:
     if code not in mapping:
         raise ApiError(404, message)
@@ -164,6 +173,7 @@ class Resources:
             ("GET", "/attributes/{code}", self.attribute),
             ("PATCH", "/attributes/{code}", self.attribute_patch),
             ("GET", "/attributes/{attribute}/options", self.options),
+            ("POST", "/attributes/{attribute}/options", self.option_create),
             ("PATCH", "/attributes/{attribute}/options", self.options_patch),
             ("GET", "/attributes/{attribute}/options/{code}", self.option),
             ("PATCH", "/attributes/{attribute}/options/{code}", self.option_patch),
@@ -323,12 +333,13 @@ class Resources:
         )
 
     def attributes(self, r: Request) -> Reply:
-        items = list(self.catalog.attributes.values())
+        items = [_attribute_json(r, item) for item in self.catalog.attributes.values()]
         return self._page(r, items, lambda i: r.api_url("attributes", i["code"]), "attributes")
 
     def attribute(self, r: Request) -> Reply:
         code = r.args["code"]
-        return json_reply(200, _get(self.catalog.attributes, code, f'Attribute "{code}" does not exist.'))
+        found = _get(self.catalog.attributes, code, f'Attribute "{code}" does not exist.')
+        return json_reply(200, _attribute_json(r, found))
 
     def attribute_patch(self, r: Request) -> Reply:
         catalog = self.catalog
@@ -351,6 +362,7 @@ class Resources:
         defaults = {**ATTRIBUTE_DEFAULTS, "group": next(iter(catalog.attribute_groups), None)}
 
         def upsert(body: dict) -> int:
+            body = table_attribute_body(body, catalog.attributes.get(r.args["code"]))
             status = self.writer().code_upsert(
                 catalog.attributes,
                 body,
@@ -399,7 +411,9 @@ class Resources:
             ),
         )
 
-    def _option_upsert(self, r: Request, key: str | None) -> Callable[[dict], int]:
+    def _option_upsert(
+        self, r: Request, key: str | None, *, create_only: bool = False
+    ) -> Callable[[dict], int]:
         attribute = r.args["attribute"]
         options = self._select_attribute(attribute)
 
@@ -419,6 +433,7 @@ class Resources:
                 defaults=defaults,
                 allowed={"code", "attribute", "sort_order", "labels"},
                 validate=validate,
+                create_only=create_only,
             )
 
         return upsert
@@ -426,6 +441,20 @@ class Resources:
     def options_patch(self, r: Request) -> Reply:
         upsert = self._option_upsert(r, None)
         return ndjson_batch(r, "code", lambda body: (upsert(body), None))
+
+    def option_create(self, r: Request) -> Reply:
+        attribute = r.args["attribute"]
+        create = self._option_upsert(r, None, create_only=True)
+        created: list[str] = []
+
+        def upsert(body: dict) -> int:
+            status = create(body)
+            created.append(body["code"])
+            return status
+
+        reply = single_write(r, lambda: "", upsert)
+        reply.headers["Location"] = r.api_url("attributes", attribute, "options", created[0])
+        return reply
 
     def option_patch(self, r: Request) -> Reply:
         attribute, code = r.args["attribute"], r.args["code"]

@@ -17,6 +17,10 @@ INACTIVE_LOCALES = ["es_ES", "it_IT", "nl_NL", "ja_JP", "pt_BR"]
 CHANNEL_LOCALES = {"ecommerce": ["en_US", "fr_FR", "de_DE"], "print": ["de_DE", "en_US"]}
 SELECT_TYPES = frozenset({"pim_catalog_simpleselect", "pim_catalog_multiselect"})
 MEDIA_TYPES = frozenset({"pim_catalog_image", "pim_catalog_file"})
+TABLE_TYPE = "pim_catalog_table"
+TABLE_DATA_TYPES = frozenset(
+    {"select", "text", "number", "boolean", "measurement", "reference_entity", "date", "product_link"}
+)
 
 
 def labels(en: str, fr: str | None = None, de: str | None = None) -> dict[str, str]:
@@ -741,3 +745,66 @@ def add_entities(catalog: Catalog, rng: random.Random) -> None:
             "created": iso(anchor - timedelta(days=rng.randint(30, 90))),
             "updated": iso(anchor - timedelta(days=rng.randint(0, 29), seconds=rng.randint(0, 86399))),
         }
+
+
+NUTRIENTS = [
+    ("sugar", labels("Sugar", "Sucre", "Zucker")),
+    ("salt", labels("Salt", "Sel", "Salz")),
+    ("fat", labels("Fat", "Matières grasses", "Fett")),
+    ("protein", labels("Protein", "Protéines", "Eiweiß")),
+]
+
+
+def _column(code: str, data_type: str, label: dict[str, str], **extra) -> dict:
+    column = {
+        "code": code,
+        "data_type": data_type,
+        "labels": label,
+        "validations": {},
+        "is_required_for_completeness": False,
+    }
+    column.update(extra)
+    return column
+
+
+def nutrition_columns() -> list[dict]:
+    return [
+        _column(
+            "nutrient",
+            "select",
+            labels("Nutrient", "Nutriment", "Nährstoff"),
+            is_required_for_completeness=True,
+            options=[{"code": code, "labels": dict(names)} for code, names in NUTRIENTS],
+        ),
+        _column(
+            "quantity",
+            "number",
+            labels("Quantity", "Quantité", "Menge"),
+            validations={"min": None, "max": None, "decimals_allowed": True},
+        ),
+        _column("note", "text", labels("Note", "Remarque", "Hinweis"), validations={"max_length": 100}),
+    ]
+
+
+def add_table_attribute(catalog: Catalog) -> dict:
+    """Opt in to a table attribute: ``nutrition`` (nutrient select, quantity, note) in ``accessories``.
+
+    Kept out of ``build_demo_catalog`` because many tests count the demo's attributes.
+    """
+    attribute = _attr(
+        "nutrition",
+        TABLE_TYPE,
+        "technical",
+        "Nutrition facts",
+        sort_order=len(catalog.attributes) + 1,
+        table_configuration=nutrition_columns(),
+    )
+    attribute["labels"] = labels("Nutrition facts", "Valeurs nutritionnelles", "Nährwerte")
+    group = catalog.attribute_groups["technical"]
+    attribute["group_labels"] = dict(group["labels"])
+    group["attributes"].append("nutrition")
+    catalog.attributes["nutrition"] = attribute
+    catalog.touch("attributes", "nutrition")
+    catalog.families["accessories"]["attributes"].append("nutrition")
+    catalog.touch("families", "accessories")
+    return attribute

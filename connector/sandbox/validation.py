@@ -16,9 +16,10 @@ from typing import Any
 from .catalog import Catalog
 from .filters import check_locale_and_scope
 from .protocol import ApiError, Invalid, php_type, unknown_code
-from .structure import MEDIA_TYPES, SELECT_TYPES
+from .structure import MEDIA_TYPES, SELECT_TYPES, TABLE_TYPE
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}|Z)?)?$")
+MAX_TABLE_ROWS = 100
 
 
 def check_known_properties(body: dict, allowed: set[str]) -> None:
@@ -213,6 +214,8 @@ def _check_data(catalog: Catalog, attribute: dict, entry: dict) -> list[dict]:
                 f'Property "{code}" expects a valid pathname as data, "{data}" given.', documented=True
             )
         return []
+    if kind == TABLE_TYPE:
+        return _table_errors(catalog, attribute, entry)
     if kind == "pim_catalog_asset_collection":
         family = attribute.get("reference_data_name") or ""
         return _codes(attribute, entry, data, catalog.assets.get(family, {}), f'asset family "{family}"')
@@ -225,6 +228,114 @@ def _check_data(catalog: Catalog, attribute: dict, entry: dict) -> list[dict]:
             data = [data]
         return _codes(attribute, entry, data, records, f'reference entity "{entity}"')
     return []
+
+
+def _table_errors(catalog: Catalog, attribute: dict, entry: dict) -> list[dict]:
+    rows = entry["data"]
+    if not isinstance(rows, list):
+        raise _type_error(attribute["code"], "an array", rows)
+    if len(rows) > MAX_TABLE_ROWS:
+        return [_error(attribute, entry, f"A table cannot have more than {MAX_TABLE_ROWS} rows.")]
+    columns = {c["code"]: c for c in attribute.get("table_configuration") or []}
+    first = next(iter(columns), None)
+    messages = [message for row in rows for message in _row_problems(catalog, columns, first, row)]
+    messages.extend(_duplicated_first_cells(rows, first))
+    return [_error(attribute, entry, message) for message in messages]
+
+
+def _row_problems(catalog: Catalog, columns: dict[str, dict], first: str | None, row: Any) -> list[str]:
+    if not isinstance(row, dict) or not row:
+        return ["Each row of a table must be a non-empty object of cells keyed by column code."]
+    problems = [f'The "{code}" column does not exist.' for code in row if code not in columns]
+    if first is not None and row.get(first) is None:
+        problems.append(f'The "{first}" column must be filled in every row.')
+    for code, cell in row.items():
+        check = CELL_CHECKS.get(columns.get(code, {}).get("data_type"))
+        problem = check(catalog, columns[code], cell) if check and cell is not None else None
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _duplicated_first_cells(rows: list, first: str | None) -> list[str]:
+    """The first column identifies a row: the PIM refuses two rows with the same first cell."""
+    keys = [row.get(first) for row in rows if isinstance(row, dict) and isinstance(row.get(first), str)]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    return [f'The "{key}" value is used in more than one row of the "{first}" column.' for key in repeated]
+
+
+def _select_cell(catalog: Catalog, column: dict, cell: Any) -> str | None:
+    known = {option.get("code") for option in column.get("options") or []}
+    if isinstance(cell, str) and cell in known:
+        return None
+    return f'The "{cell}" option does not exist in the "{column["code"]}" column.'
+
+
+def _number_cell(catalog: Catalog, column: dict, cell: Any) -> str | None:
+    code, rules = column["code"], column.get("validations") or {}
+    number = _number(cell)
+    if number is None or not number.is_finite():
+        return f'The "{code}" column expects a number, "{cell}" given.'
+    if rules.get("decimals_allowed") is False and number != number.to_integral_value():
+        return f'The "{code}" column does not accept decimals.'
+    for bound, fails, word in (("min", number.__lt__, "greater"), ("max", number.__gt__, "less")):
+        limit = _number(rules.get(bound))
+        if limit is not None and limit.is_finite() and fails(limit):
+            return f'The "{code}" column expects a number {word} than or equal to {rules[bound]}.'
+    return None
+
+
+def _boolean_cell(catalog: Catalog, column: dict, cell: Any) -> str | None:
+    if isinstance(cell, bool):
+        return None
+    return f'The "{column["code"]}" column expects a boolean, "{cell}" given.'
+
+
+def _text_cell(catalog: Catalog, column: dict, cell: Any) -> str | None:
+    code = column["code"]
+    if not isinstance(cell, str):
+        return f'The "{code}" column expects a text, "{php_type(cell)}" given.'
+    limit = (column.get("validations") or {}).get("max_length")
+    if limit and len(cell) > int(limit):
+        return f'The "{code}" column is too long. It should have {limit} characters or less.'
+    return None
+
+
+def _measurement_cell(catalog: Catalog, column: dict, cell: Any) -> str | None:
+    if not isinstance(cell, dict) or set(cell) != {"amount", "unit"} or _number(cell["amount"]) is None:
+        return f'The "{column["code"]}" column expects an object with a numeric "amount" and a "unit".'
+    family = catalog.measurement_families.get(column.get("measurement_family_code") or "")
+    if family is not None and cell["unit"] not in family.get("units", {}):
+        return f'The "{cell["unit"]}" unit does not exist in the "{family["code"]}" measurement family.'
+    return None
+
+
+def _record_cell(catalog: Catalog, column: dict, cell: Any) -> str | None:
+    entity = column.get("reference_entity_identifier") or ""
+    if isinstance(cell, str) and cell in catalog.records.get(entity, {}):
+        return None
+    return f'The "{cell}" record does not exist in the "{entity}" reference entity.'
+
+
+def _date_cell(catalog: Catalog, column: dict, cell: Any) -> str | None:
+    if isinstance(cell, str) and DATE.match(cell):
+        try:
+            date.fromisoformat(cell[:10])
+            return None
+        except ValueError:
+            pass
+    return f'The "{column["code"]}" column expects a date in the format "yyyy-mm-dd", "{cell}" given.'
+
+
+CELL_CHECKS = {
+    "select": _select_cell,
+    "number": _number_cell,
+    "boolean": _boolean_cell,
+    "text": _text_cell,
+    "measurement": _measurement_cell,
+    "reference_entity": _record_cell,
+    "date": _date_cell,
+}
 
 
 def _codes(attribute: dict, entry: dict, data: Any, known: dict, where: str) -> list[dict]:

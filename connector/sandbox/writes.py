@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid as uuid_module
 from collections.abc import Callable
@@ -21,10 +22,11 @@ from .protocol import (
     empty_reply,
     json_reply,
     not_json_content,
+    php_type,
     require_json_content,
     unknown_code,
 )
-from .structure import CHANNEL_LOCALES
+from .structure import CHANNEL_LOCALES, TABLE_DATA_TYPES, TABLE_TYPE
 from .validation import (
     check_known_properties,
     check_labels,
@@ -59,6 +61,7 @@ MODEL_PROPERTIES = {
     "updated",
 }
 TOO_MANY = f"Too many resources to process, {MAX_ITEMS} is the maximum allowed."
+ALREADY_USED = [{"property": "code", "message": "This value is already used."}]
 
 
 def now_iso() -> str:
@@ -419,8 +422,12 @@ class Writer:
         allowed: set[str],
         validate: Callable[[dict, dict | None], None] | None = None,
         resource: str | None = None,
+        create_only: bool = False,
     ) -> int:
-        """Categories, families, options, association types: PATCH merge on a code-keyed dict."""
+        """Categories, families, options, association types: PATCH merge on a code-keyed dict.
+
+        ``create_only`` (the POST endpoints) refuses an existing code and leaves it untouched.
+        """
         check_known_properties(body, allowed)
         if key:
             _must_match("code", body.get("code"), key)
@@ -431,6 +438,8 @@ class Writer:
         existing = mapping.get(code)
         if validate:
             validate(body, existing)
+        if create_only and existing is not None:
+            raise Invalid("Validation failed.", ALREADY_USED)
         changes = {k: v for k, v in body.items() if k != "code"}
         if existing is None:
             mapping[code] = merge_objects({**defaults, "code": code}, changes)
@@ -554,6 +563,97 @@ def _merge_associations(current: dict, incoming: dict) -> dict:
     merged = {code: dict(links) for code, links in current.items()}
     for code, links in incoming.items():
         merged[code] = {**merged.get(code, {"products": [], "product_models": [], "groups": []}), **links}
+    return merged
+
+
+# ----------------------------------------------------------------------------- table attributes
+
+
+def _table_invalid(message: str) -> Invalid:
+    return Invalid("Validation failed.", [{"property": "table_configuration", "message": message}])
+
+
+def table_attribute_body(body: dict, existing: dict | None) -> dict:
+    """An attribute PATCH body whose ``table_configuration`` is the merged result, ready to replace."""
+    kind = body.get("type") or (existing or {}).get("type")
+    if kind != TABLE_TYPE:
+        if "table_configuration" in body:
+            raise _table_invalid('Only attributes of type "pim_catalog_table" have a table configuration.')
+        return body
+    if "table_configuration" not in body and existing is not None:
+        return body
+    current = (existing or {}).get("table_configuration") or []
+    columns = merge_table_configuration(current, body.get("table_configuration"))
+    if not columns or columns[0].get("data_type") != "select":
+        raise _table_invalid("The first column of a table must be a select column.")
+    return {**body, "table_configuration": columns}
+
+
+def merge_table_configuration(current: list[dict], incoming: Any) -> list[dict]:
+    """Columns matched by code and merged; new columns appended; nothing given is deleted.
+
+    The PIM never drops a select option that a PATCH leaves out, so neither do we: stored
+    table values keep pointing at options that exist.
+    """
+    if not isinstance(incoming, list) or not all(isinstance(c, dict) for c in incoming):
+        raise Invalid(
+            f'Property "table_configuration" expects an array of columns as data, "{php_type(incoming)}" '
+            "given.",
+            documented=True,
+        )
+    merged = copy.deepcopy(current)
+    by_code = {column["code"]: column for column in merged}
+    for column in incoming:
+        code = column.get("code")
+        if not isinstance(code, str) or not code:
+            raise _table_invalid("Every column needs a code.")
+        if code in by_code:
+            _merge_column(by_code[code], column)
+        else:
+            by_code[code] = _new_column(column)
+            merged.append(by_code[code])
+    return merged
+
+
+def _new_column(column: dict) -> dict:
+    if column.get("data_type") not in TABLE_DATA_TYPES:
+        raise _table_invalid(f'The "{column["code"]}" column has an unknown data type.')
+    fresh = {"labels": {}, "validations": {}, "is_required_for_completeness": False, **column}
+    fresh.pop("options", None)
+    _merge_column(fresh, column)
+    return fresh
+
+
+def _merge_column(existing: dict, column: dict) -> None:
+    code = existing["code"]
+    if column.get("data_type", existing["data_type"]) != existing["data_type"]:
+        raise _table_invalid(f'The data type of the "{code}" column cannot be changed.')
+    for prop in ("labels", "validations"):
+        if not isinstance(column.get(prop, {}), dict):
+            raise _table_invalid(f'The "{prop}" of the "{code}" column must be an object.')
+    options = column.get("options")
+    if options is not None and existing["data_type"] != "select":
+        raise _table_invalid(f'The "{code}" column is not a select column: it has no options.')
+    existing.update(merge_objects(existing, {k: v for k, v in column.items() if k != "options"}))
+    if options is not None:
+        existing["options"] = _merge_options(existing.get("options") or [], options, code)
+
+
+def _merge_options(current: list[dict], incoming: Any, column: str) -> list[dict]:
+    if not isinstance(incoming, list):
+        raise _table_invalid(f'The options of the "{column}" column must be an array.')
+    merged = [dict(option) for option in current]
+    by_code = {option["code"]: option for option in merged}
+    for option in incoming:
+        if not isinstance(option, dict) or not isinstance(option.get("code"), str) or not option["code"]:
+            raise _table_invalid(f'Every option of the "{column}" column needs a code.')
+        if not isinstance(option.get("labels", {}), dict):
+            raise _table_invalid(f'The labels of the "{option["code"]}" option must be an object.')
+        if option["code"] in by_code:
+            by_code[option["code"]].update(merge_objects(by_code[option["code"]], option))
+        else:
+            by_code[option["code"]] = {"code": option["code"], "labels": {}, **option}
+            merged.append(by_code[option["code"]])
     return merged
 
 

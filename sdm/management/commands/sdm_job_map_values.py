@@ -3,16 +3,35 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from sdm.models import SupplierJob
-from sdm.value_mapping import auto_map_values, collect_values
+from sdm.value_mapping import MappingChoice, MappingRefused, auto_map_values, collect_values, save_mappings
 
 
 class Command(BaseCommand):
-    help = "List a job's distinct select values with suggested PIM options; --auto accepts the suggestions."
+    help = (
+        "List a job's distinct select values with suggested PIM options; --auto accepts the suggestions; "
+        "--map and --create set single values (checked like the admin's value-mapping step)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--job", required=True, type=int)
         parser.add_argument(
             "--auto", action="store_true", help="Accept suggestions and plan allowed new options."
+        )
+        parser.add_argument(
+            "--map",
+            nargs=3,
+            action="append",
+            default=[],
+            metavar=("ATTRIBUTE", "VALUE", "OPTION"),
+            help="Map a raw value to an existing PIM option (repeatable).",
+        )
+        parser.add_argument(
+            "--create",
+            nargs=3,
+            action="append",
+            default=[],
+            metavar=("ATTRIBUTE", "VALUE", "CODE"),
+            help="Create a raw value as a new PIM option with this code, where the attribute allows it.",
         )
         parser.add_argument("--json", action="store_true")
 
@@ -30,6 +49,15 @@ class Command(BaseCommand):
             }
         else:
             summary = {"job": job.pk, "distinct_values": collect_values(job)}
+        choices = [MappingChoice(attribute, value, option) for attribute, value, option in options["map"]]
+        choices += [
+            MappingChoice(attribute, value, code, create=True) for attribute, value, code in options["create"]
+        ]
+        if choices:
+            try:
+                summary["changed"] = save_mappings(job, choices)
+            except MappingRefused as exc:
+                raise CommandError("Nothing saved: " + " ".join(exc.errors)) from None
         unmapped = list(
             job.value_mappings.filter(option_code="").values_list("pim_attribute_code", "raw_value")
         )
