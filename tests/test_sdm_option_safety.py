@@ -98,7 +98,8 @@ def test_creating_an_existing_code_is_refused_everywhere_and_the_pim_option_stay
     assert not bamboo.created_in_pim and "already exists" in bamboo.creation_error
     for row in job.rows.all():
         assert "maps to the new option 'wood' of material, but it already exists" in row.message
-    assert "New option wood of Material not created" in run.log
+    log = " ".join(run.log_entries.values_list("message", flat=True))
+    assert "New option wood of Material not created" in log
 
 
 def test_a_code_that_appeared_in_the_pim_after_the_sync_is_not_overwritten(workflow, fake_akeneo, tmp_path):
