@@ -32,8 +32,7 @@ def workflow(fake_akeneo):
 
 def bamboo_job(workflow, tmp_path):
     rows = [
-        {key: value for key, value in new_row(n, material="Bamboo").items() if key in HEADERS}
-        for n in (1, 2)
+        {key: value for key, value in new_row(n, material="Bamboo").items() if key in HEADERS} for n in (1, 2)
     ]
     return import_supplier_file(workflow, write_csv(tmp_path / "bamboo.csv", rows, headers=HEADERS))
 
