@@ -64,18 +64,21 @@ def parse(raw: str, columns: list[dict], where: str) -> list[dict[str, str]]:
             pairs.append(row)
     if len(pairs) > MAX_ROWS:
         raise CellError(f"{where}: {len(pairs)} table rows; the PIM takes at most {MAX_ROWS}.")
-    rows = []
+    rows, unknown = [], []
     for row in pairs:
         cells = {}
         for name, value in row:
             code = index.get(normalize(name))
             if code is None:
-                known = ", ".join(c["code"] for c in columns)
-                raise CellError(f"{where}: '{name}' is not a column of this table (columns: {known}).")
-            if value != "":
+                unknown.append(name)
+            elif value != "":
                 cells[code] = value
         if cells:
             rows.append(cells)
+    if unknown:
+        known = ", ".join(c["code"] for c in columns)
+        names = ", ".join(f"'{name}'" for name in dict.fromkeys(unknown))
+        raise CellError(f"{where}: {names} not a column of this table (columns: {known}).")
     return rows
 
 
