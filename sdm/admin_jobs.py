@@ -30,7 +30,7 @@ from .option_creation import planned_options
 from .preview import predict, preview_job
 from .supplier_files import ACCEPTED_DESCRIPTION, SupplierFileError, check_file_name
 from .tasks import JOB_PUSH
-from .value_mapping import MappingRefused, auto_map_values, save_mappings
+from .value_mapping import MappingRefused, auto_map_values, save_mappings, unmapped, unmapped_count
 
 
 class SupplierFileForm(forms.Form):
@@ -120,9 +120,7 @@ class SupplierJobAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(
-                unmapped=models.Count("value_mappings", filter=models.Q(value_mappings__option_code=""))
-            )
+            .annotate(unmapped=models.Count("value_mappings", filter=unmapped("value_mappings__")))
         )
 
     @admin.display(description="values to map", ordering="unmapped")
@@ -156,7 +154,7 @@ class SupplierJobAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/sdm/supplierjob/upload.html", context)
 
     def _report_import(self, request, job: SupplierJob) -> None:
-        unmapped = job.value_mappings.filter(option_code="").count()
+        unmapped = unmapped_count(job)
         next_step = (
             f"{unmapped} values need a PIM option: map them." if unmapped else "Check the column mapping."
         )
@@ -328,7 +326,7 @@ class SupplierJobAdmin(admin.ModelAdmin):
             "reasons": prediction.reasons.most_common(20) if prediction else [],
             "error": error,
             "planned": planned_options(job),
-            "unmapped": job.value_mappings.filter(option_code="").count(),
+            "unmapped": unmapped_count(job),
         }
         return TemplateResponse(request, "admin/sdm/supplierjob/finalize.html", context)
 

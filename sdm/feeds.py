@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, CharField, Count, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, Count, OuterRef, Subquery, Value, When
 
 from connector.models import Run, RunStatus
 
@@ -29,7 +29,7 @@ from .jobs import (
 from .models import ApiToken, JobColumn, SdmAttribute, SupplierJob, SupplierUpload, Workflow
 from .supplier_files import SupplierFileError
 from .tasks import JOB_PUSH
-from .value_mapping import MappingChoice, MappingRefused, mapping_table, save_mappings
+from .value_mapping import MappingChoice, MappingRefused, mapping_table, save_mappings, unmapped
 
 
 class FeedError(Exception):
@@ -145,7 +145,7 @@ def with_states(jobs):
         push_status=Subquery(last_push.values("status")[:1]),
         push_error=Subquery(last_push.values("error")[:1]),
         push_done=Subquery(last_push.values("progress_done")[:1]),
-        unmapped=Count("value_mappings", filter=Q(value_mappings__option_code="")),
+        unmapped=Count("value_mappings", filter=unmapped("value_mappings__")),
     ).annotate(
         api_status=Case(
             When(push_status__in=[RunStatus.QUEUED, RunStatus.IN_PROGRESS], then=Value("running")),

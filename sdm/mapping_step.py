@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from connector.models import AttributeOption, ReferenceEntityRecord
 
@@ -26,6 +26,7 @@ from .value_mapping import (
     option_code_for,
     option_label,
     options_of,
+    unmapped,
 )
 
 PER_PAGE = 50
@@ -71,17 +72,13 @@ def parse_tab_key(key: str) -> tuple[str, str]:
     return attribute, column
 
 
-def unmapped_filter() -> Q:
-    return Q(option_code="")
-
-
 def step_page(
     job: SupplierJob, *, tab: str = "", only_unmapped: bool = False, page_number: int | str = 1
 ) -> StepPage:
     targets = mapped_attributes(job)
     summary = (
         job.value_mappings.values("pim_attribute_code", "table_column")
-        .annotate(values=Count("pk"), unmapped=Count("pk", filter=unmapped_filter()))
+        .annotate(values=Count("pk"), unmapped=Count("pk", filter=unmapped()))
         .order_by("pim_attribute_code", "table_column")
     )
     tabs = []
@@ -98,7 +95,7 @@ def step_page(
         attribute, column = parse_tab_key(tab)
         mappings = mappings.filter(pim_attribute_code=attribute, table_column=column)
     if only_unmapped:
-        mappings = mappings.filter(unmapped_filter())
+        mappings = mappings.filter(unmapped())
     page = Paginator(mappings, PER_PAGE).get_page(page_number)
     shown = list(page.object_list)
     texts = _option_texts(job, targets, shown)

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 
 from connector.models import Attribute, AttributeOption, ReferenceEntityRecord
 
@@ -416,5 +417,14 @@ def mapping_table(job: SupplierJob) -> dict[tuple[str, str, str], MappedValue]:
     return table
 
 
+def unmapped(prefix: str = "") -> Q:
+    """Values with neither a chosen option nor a suggestion: the rows using them are refused.
+
+    A suggestion counts as a mapping (the push uses it), so it needs no click; ``prefix`` reaches
+    the mappings through a relation (``value_mappings__``).
+    """
+    return Q(**{f"{prefix}option_code": "", f"{prefix}suggested_code": ""})
+
+
 def unmapped_count(job: SupplierJob) -> int:
-    return job.value_mappings.filter(option_code="").count()
+    return job.value_mappings.filter(unmapped()).count()

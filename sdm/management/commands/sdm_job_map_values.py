@@ -3,7 +3,14 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from sdm.models import SupplierJob
-from sdm.value_mapping import MappingChoice, MappingRefused, auto_map_values, collect_values, save_mappings
+from sdm.value_mapping import (
+    MappingChoice,
+    MappingRefused,
+    auto_map_values,
+    collect_values,
+    save_mappings,
+    unmapped,
+)
 
 
 class Command(BaseCommand):
@@ -58,12 +65,12 @@ class Command(BaseCommand):
                 summary["changed"] = save_mappings(job, choices)
             except MappingRefused as exc:
                 raise CommandError("Nothing saved: " + " ".join(exc.errors)) from None
-        unmapped = list(
-            job.value_mappings.filter(option_code="").values_list("pim_attribute_code", "raw_value")
+        still_unmapped = list(
+            job.value_mappings.filter(unmapped()).values_list("pim_attribute_code", "raw_value")
         )
         if options["json"]:
-            self.stdout.write(json.dumps({**summary, "unmapped_values": [list(u) for u in unmapped]}))
+            self.stdout.write(json.dumps({**summary, "unmapped_values": [list(u) for u in still_unmapped]}))
             return
         self.stdout.write(", ".join(f"{key}: {value}" for key, value in summary.items()))
-        for attribute, raw in unmapped:
+        for attribute, raw in still_unmapped:
             self.stdout.write(f"  unmapped: {attribute} = {raw!r}")
