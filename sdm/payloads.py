@@ -17,7 +17,7 @@ from .derive import record_labels
 from .jobs import normalize
 from .media import MediaCell
 from .models import JobColumn, SdmAttribute, SupplierJob
-from .value_mapping import TABLE, mapping_table, suggest
+from .value_mapping import TABLE, OptionIndex, mapping_table
 from .variants import ModelPlan, VariantSplitter
 
 CellError = cells.CellError
@@ -99,6 +99,13 @@ class ProductBuilder:
         )
         self._connection = connection
         self._records: dict[str, list[dict]] = {}
+        self._indexes: dict[str, OptionIndex] = {}
+
+    def _index(self, key: str, allowed: list[dict]) -> OptionIndex:
+        """One suggestion index per option list for the whole job (rows reuse it)."""
+        if key not in self._indexes:
+            self._indexes[key] = OptionIndex(allowed)
+        return self._indexes[key]
 
     # ------------------------------------------------------------------------------ cells
     def role_cell(self, values: list[str], role: str) -> str:
@@ -157,7 +164,7 @@ class ProductBuilder:
         for position, target in self.targets.items():
             raw = values[position].strip() if position < len(values) else ""
             if raw and target.sdm.kind == SdmAttribute.Kind.UNIT:
-                code = suggest(raw, target.sdm.allowed_values)
+                code = self._index(target.sdm.code, target.sdm.allowed_values).suggest(raw)
                 if code is None:
                     problems.append(f"Column '{target.header}': unknown unit '{raw}'.")
                     continue
@@ -189,7 +196,9 @@ class ProductBuilder:
             raise CellError(
                 f"{where}: '{raw}' maps to the new option '{mapped.code}' of {attribute}, but {reason}."
             )
-        code = suggest(raw, target.sdm.allowed_values if allowed is None else allowed)
+        code = self._index(
+            f"{target.sdm.code}/{column}", target.sdm.allowed_values if allowed is None else allowed
+        ).suggest(raw)
         if code is None:
             of = f"{attribute} column {column}" if column else attribute
             raise CellError(f"{where}: '{raw}' is not an option of {of} (map it first).")
@@ -241,7 +250,7 @@ class ProductBuilder:
 
         def record(column: str, value: str, at: str) -> str:
             entity = by_code[column].get("reference_entity_identifier") or ""
-            code = suggest(value, self._entity_records(entity))
+            code = self._index(f"entity:{entity}", self._entity_records(entity)).suggest(value)
             if code is None:
                 raise CellError(f"{at}: '{value}' is not a record of {entity}.")
             return code

@@ -40,15 +40,26 @@ SPLIT = re.compile(r"\s*[,;|]\s*")
 OPTION_CODE = re.compile(r"^[A-Za-z0-9_]{1,100}$")
 
 
+class OptionIndex:
+    """Normalized code or label → option code, built once per option list: a suggestion costs one
+    lookup, not a pass over thousands of options. A code match wins over a label match, and the
+    first option wins among equals."""
+
+    def __init__(self, allowed: list[dict]):
+        by_label: dict[str, str] = {}
+        by_code: dict[str, str] = {}
+        for value in allowed:
+            by_code.setdefault(normalize(value["code"]), value["code"])
+            for label in (value.get("labels") or {}).values():
+                by_label.setdefault(normalize(label), value["code"])
+        self._index = {**by_label, **by_code}
+
+    def suggest(self, raw: str) -> str | None:
+        return self._index.get(normalize(raw))
+
+
 def suggest(raw: str, allowed: list[dict]) -> str | None:
-    wanted = normalize(raw)
-    for value in allowed:
-        if normalize(value["code"]) == wanted:
-            return value["code"]
-    for value in allowed:
-        if any(normalize(label) == wanted for label in (value.get("labels") or {}).values()):
-            return value["code"]
-    return None
+    return OptionIndex(allowed).suggest(raw)
 
 
 def option_label(option: dict, locale: str = "en_US") -> str:
@@ -206,12 +217,12 @@ def collect_values(job: SupplierJob) -> int:
         seen.update(in_row)
     existing = {(m.pim_attribute_code, m.table_column, m.raw_value): m for m in job.value_mappings.all()}
     connection = job.workflow.connection
+    indexes = {key: OptionIndex(options_of(connection, mapped)) for key, mapped in targets.items()}
     new, changed = [], []
     for (attribute, column, raw), count in seen.items():
-        mapped = targets.get((attribute, column))
-        if mapped is None:
+        if (attribute, column) not in indexes:
             continue  # a table value naming a column that is not a select: the row reports it
-        suggestion = suggest(raw, options_of(connection, mapped)) or ""
+        suggestion = indexes[(attribute, column)].suggest(raw) or ""
         mapping = existing.get((attribute, column, raw))
         if mapping is None:
             new.append(
