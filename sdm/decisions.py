@@ -8,9 +8,10 @@ every value it carries. The push sends exactly the rows this says to send.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from connector.akeneo import AkeneoClient, Search
@@ -35,7 +36,6 @@ ACTION_WORDS = {
     REFUSE: "Refused (not sent)",
 }
 UNCHANGED_MESSAGE = "Unchanged: the PIM already holds every value of this row; nothing was sent."
-SET_LIKE = {"categories"}  # properties whose order the PIM does not keep
 
 
 @dataclass
@@ -45,10 +45,11 @@ class ValueChange:
     locale: str | None
     before: Any
     after: Any
+    kind: str = ""  # the PIM attribute type, or the product property (family, categories, parent)
 
     @property
     def changed(self) -> bool:
-        return not same(self.before, self.after, as_set=self.attribute in SET_LIKE)
+        return not same(self.kind, self.before, self.after)
 
 
 @dataclass
@@ -81,35 +82,47 @@ class RowVerdict:
         return UNCHANGED_MESSAGE if self.action == UNCHANGED else ""
 
 
-def _normal(data: Any, *, as_set: bool = False) -> Any:
-    """A form of PIM data in which equal values compare equal: numbers by value, lists of codes as sets."""
-    if isinstance(data, bool) or data is None:
-        return data
-    if isinstance(data, int | float | Decimal):
-        return ("n", Decimal(str(data)).normalize())
-    if isinstance(data, str):
-        try:
-            return ("n", Decimal(data).normalize()) if data.strip() else data
-        except InvalidOperation:
-            return data[:10] if _is_date(data) else data
-    if isinstance(data, dict):
-        return tuple(sorted((k, _normal(v)) for k, v in data.items() if k not in ("symbol", "linked_data")))
-    if isinstance(data, list | tuple):
-        items = [_normal(item) for item in data]
-        if as_set or all(isinstance(item, str) for item in data):
-            return ("set", frozenset(map(repr, items)))
-        if all(isinstance(item, dict) for item in data) and data and "currency" in data[0]:
-            return ("set", frozenset(map(repr, items)))  # a price collection has no order
-        return tuple(items)
-    return data
+PLAIN_NUMBER = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
+SETS = {"categories", "pim_catalog_multiselect", "akeneo_reference_entity_collection"}
 
 
-def _is_date(text: str) -> bool:
-    return len(text) >= 10 and text[4:5] == "-" and text[7:8] == "-" and text[:4].isdigit()
+def _number(value: Any) -> Any:
+    """A number in a comparable form; anything else as it is."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float | Decimal) or (isinstance(value, str) and PLAIN_NUMBER.match(value)):
+        return Decimal(str(value).strip()).normalize()
+    return value
 
 
-def same(before: Any, after: Any, *, as_set: bool = False) -> bool:
-    return _normal(before, as_set=as_set) == _normal(after, as_set=as_set)
+def same(kind: str, before: Any, after: Any) -> bool:
+    """Whether the PIM's value ``before`` already is ``after``, the way the PIM stores it.
+
+    Conservative on purpose: whatever is not known to be equal counts as a change, so the row is
+    sent (a needless update costs a request; a wrong "unchanged" would lose the supplier's value).
+    """
+    if before is None or after is None:
+        return before is after
+    if kind in ("pim_catalog_number",):
+        return _number(before) == _number(after)
+    if kind == "pim_catalog_metric" and isinstance(before, dict) and isinstance(after, dict):
+        return _number(before.get("amount")) == _number(after.get("amount")) and before.get(
+            "unit"
+        ) == after.get("unit")
+    if kind == "pim_catalog_price_collection" and isinstance(before, list) and isinstance(after, list):
+
+        def prices(items):
+            return {(p.get("currency"), _number(p.get("amount"))) for p in items if isinstance(p, dict)}
+
+        return prices(before) == prices(after) and len(before) == len(after)
+    if kind in SETS and isinstance(before, list) and isinstance(after, list):
+        return set(before) == set(after)
+    if kind == "pim_catalog_date" and isinstance(before, str) and isinstance(after, str):
+        return before[:10] == after[:10]
+    if kind == "pim_catalog_table" and isinstance(before, list) and isinstance(after, list):
+        rows = lambda table: [{k: _number(v) for k, v in row.items()} for row in table]  # noqa: E731
+        return rows(before) == rows(after)
+    return before == after
 
 
 def _current(product: dict | None, attribute: str, scope, locale) -> Any:
@@ -137,6 +150,7 @@ class Decider:
         self.job = job
         self.builder = ProductBuilder(job, planned_options_exist=planned_options_exist)
         self.duplicates = duplicate_identifiers(job)
+        self.types = {t.sdm.pim_attribute_code: t.sdm.pim_type for t in self.builder.targets.values()}
         self.not_mapped = [
             c.header for c in self.builder.columns if c.role == JobColumn.Role.IGNORED and c.header
         ]
@@ -188,13 +202,14 @@ class Decider:
                 v["locale"],
                 _current(product, attribute, v["scope"], v["locale"]),
                 v["data"],
+                self.types.get(attribute, ""),
             )
             for attribute, values in payload["values"].items()
             for v in values
         ]
         for key in ("family", "categories", "parent"):
             if key in payload:
-                changes.insert(0, ValueChange(key, None, None, (product or {}).get(key), payload[key]))
+                changes.insert(0, ValueChange(key, None, None, (product or {}).get(key), payload[key], key))
         verdict.changes = changes
         verdict.pim_uuid = (product or {}).get("uuid") or ""
         if product is None:

@@ -11,7 +11,7 @@ from .decisions import PAGE, Decider, RowVerdict, pending_rows
 from .models import SupplierJob
 
 PREVIEW_ROWS = 200
-PREDICTED_ROWS = 2000  # a Finalize page reads the PIM once per hundred of them
+PREDICTED_ROWS = 1000  # a Finalize page reads the PIM once per hundred of them, while a person waits
 
 
 def _judge_pending(job: SupplierJob, client: AkeneoClient, limit: int):

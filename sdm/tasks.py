@@ -79,6 +79,6 @@ def run_job_push(context: RunContext) -> None:
     SupplierJob.objects.filter(pk=job.pk).update(status=status)
     context.set_result(vars(summary))
     context.info(
-        f"Pushed: {summary.created} created, {summary.updated} updated, {summary.skipped} skipped, "
-        f"{summary.failed} failed."
+        f"Pushed: {summary.created} created, {summary.updated} updated, {summary.skipped} unchanged "
+        f"(not sent), {summary.failed} failed."
     )

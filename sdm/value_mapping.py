@@ -369,9 +369,9 @@ class AutoMapResult:
 def auto_map_values(job: SupplierJob, *, plan_new_options: bool = True) -> AutoMapResult:
     """Accept every suggestion; where creation is allowed (and asked), plan a new option for the rest.
 
-    A planned code never exists in the mirror: a clash gets a numbered code instead.
+    A planned code never exists in the mirror: a clash gets a numbered code instead. The values
+    were collected when the job was made (and again when its columns were remapped).
     """
-    collect_values(job)
     rules = MappingRules(job)
     result = AutoMapResult()
     mappings = list(job.value_mappings.all())
