@@ -8,15 +8,13 @@ import json
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from connector.roles import SDM_ADMIN
 from sdm.models import JobColumn, JobRow, SupplierJob
-from tests.sdm_helpers import make_workflow, sync_workflow
+from tests.sdm_helpers import make_workflow, sdm_admin_api_key, sync_workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -50,17 +48,6 @@ def snapshot(job: SupplierJob) -> dict:
     }
 
 
-def api_key(client) -> str:
-    user = User.objects.create_user("bot", password="pw-bot", is_staff=True)
-    user.groups.add(Group.objects.get(name=SDM_ADMIN))
-    answer = client.post(
-        "/api/v1/auth/token/",
-        {"username": "bot", "password": "pw-bot", "name": "t"},
-        content_type="application/json",
-    )
-    return answer.json()["key"]
-
-
 def through_admin(admin_client, workflow, data: bytes, name: str):
     return admin_client.post(
         reverse("admin:sdm_supplierjob_add"),
@@ -92,7 +79,7 @@ def through_command(workflow, path) -> SupplierJob:
 def test_the_same_file_through_each_door_makes_the_same_job(admin_client, client, workflow, tmp_path):
     assert through_admin(admin_client, workflow, FEED, "feed.csv").status_code == 302
     from_admin = SupplierJob.objects.get(name="feed.csv")
-    answer = through_api(client, api_key(client), workflow, FEED, "feed.csv")
+    answer = through_api(client, sdm_admin_api_key(client), workflow, FEED, "feed.csv")
     assert answer.status_code == 201, answer.content
     from_api = SupplierJob.objects.get(public_id=answer.json()["id"])
     path = tmp_path / "feed.csv"
@@ -126,7 +113,7 @@ def test_each_door_refuses_a_bad_file_with_the_same_reason(
     page = through_admin(admin_client, workflow, data, name)
     assert page.status_code == 200
     assert reason.replace("'", "&#x27;") in page.content.decode()
-    answer = through_api(client, api_key(client), workflow, data, name)
+    answer = through_api(client, sdm_admin_api_key(client), workflow, data, name)
     assert answer.status_code == 400
     assert reason in answer.json()["detail"]
     path = tmp_path / name

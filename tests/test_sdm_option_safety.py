@@ -5,16 +5,14 @@ whatever a form, the API or the database says."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.urls import reverse
 
-from connector.roles import SDM_ADMIN
 from connector.runs import start_run
 from sdm.jobs import import_supplier_file
 from sdm.models import AttributeSelection, JobRow, ValueMapping
 from sdm.tasks import JOB_PUSH
-from tests.sdm_helpers import make_workflow, sync_workflow
+from tests.sdm_helpers import make_workflow, sdm_admin_api_key, sync_workflow
 from tests.test_sdm_push import new_row, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -49,13 +47,7 @@ def step_post(admin_client, job, mapping: ValueMapping, **fields):
 
 
 def api_mappings(client, job, items: list[dict]):
-    user = User.objects.create_user("bot", password="pw-bot", is_staff=True)
-    user.groups.add(Group.objects.get(name=SDM_ADMIN))
-    key = client.post(
-        "/api/v1/auth/token/",
-        {"username": "bot", "password": "pw-bot", "name": "t"},
-        content_type="application/json",
-    ).json()["key"]
+    key = sdm_admin_api_key(client)
     return client.post(
         f"/api/v1/jobs/{job.public_id}/mappings/",
         {"mappings": items},
