@@ -13,6 +13,7 @@ from .models import JobColumn, JobRow, SdmAttribute, SupplierJob, Workflow
 from .supplier_files import SupplierFileError, check_file_name, open_supplier_file
 
 ROW_BATCH = 1000
+NO_DATA_ROWS = "The file has column names but no data rows: there is nothing to import."
 SPECIAL_HEADERS = {
     "family": JobColumn.Role.FAMILY,
     "categories": JobColumn.Role.CATEGORIES,
@@ -87,9 +88,6 @@ def inspect_supplier_file(path: Path | str) -> tuple[list[str], int]:
     if count == 0:
         raise SupplierFileError(NO_DATA_ROWS)
     return supplier_file.headers, count
-
-
-NO_DATA_ROWS = "The file has column names but no data rows: there is nothing to import."
 
 
 def import_supplier_file(
