@@ -12,14 +12,10 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Count
 
-from connector.models import AttributeOption, ReferenceEntityRecord
-
-from .derive import record_labels
 from .jobs import normalize
 from .models import SupplierJob, ValueMapping
-from .option_creation import label_locales
+from .option_creation import label_locales, new_option_labels
 from .value_mapping import (
-    ENTITY_TYPES,
     MappedAttribute,
     MappingChoice,
     mapped_attributes,
@@ -113,7 +109,7 @@ def step_page(
                 "",
             ),
             mapping.option_code if mapping.create_option else option_code_for(mapping.raw_value),
-            {locale: mapping.raw_value for locale in locales},
+            new_option_labels(mapping.raw_value, locales),
         )
         for mapping in shown
     ]
@@ -145,17 +141,7 @@ def _option_texts(job, targets, mappings: list[ValueMapping]) -> dict[tuple[str,
 
 
 def _labels(connection, target: MappedAttribute, codes: set[str]) -> dict[str, dict]:
-    if target.table_column:
-        return {o["code"]: o["labels"] for o in options_of(connection, target) if o["code"] in codes}
-    if target.type in ENTITY_TYPES:
-        records = ReferenceEntityRecord.objects.live().filter(
-            connection=connection, entity_code=target.reference, code__in=codes
-        )
-        return {r.code: record_labels(r) for r in records.only("code", "raw")}
-    options = AttributeOption.objects.live().filter(
-        connection=connection, attribute_code=target.code, code__in=codes
-    )
-    return dict(options.values_list("code", "labels"))
+    return {o["code"]: o["labels"] for o in options_of(connection, target, codes)}
 
 
 def search_options(job: SupplierJob, tab: str, term: str, page: int = 1) -> tuple[list[dict], bool]:

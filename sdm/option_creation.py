@@ -42,6 +42,11 @@ def label_locales(job: SupplierJob) -> list[str]:
     return sorted(enabled.values_list("code", flat=True)) or ["en_US"]
 
 
+def new_option_labels(raw_value: str, locales: list[str]) -> dict[str, str]:
+    """A new option is named after the supplier's value in every label locale."""
+    return {locale: raw_value for locale in locales}
+
+
 def planned_options(job: SupplierJob, rules: MappingRules | None = None) -> list[PlannedOption]:
     """What the push will create, with the labels it will send: shown before anything is sent."""
     rules = rules or MappingRules(job)
@@ -50,7 +55,7 @@ def planned_options(job: SupplierJob, rules: MappingRules | None = None) -> list
         PlannedOption(
             mapping,
             rules.targets.get((mapping.pim_attribute_code, mapping.table_column)),
-            {locale: mapping.raw_value for locale in locales},
+            new_option_labels(mapping.raw_value, locales),
         )
         for mapping in job.value_mappings.filter(create_option=True, created_in_pim=False).exclude(
             option_code=""

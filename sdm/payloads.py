@@ -10,14 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from connector.models import Attribute, Category, Channel, Family, ReferenceEntityRecord
+from connector.models import Attribute, Category, Channel, Family
 
 from . import cells, tables
-from .derive import record_labels
 from .jobs import normalize
 from .media import MediaCell
 from .models import JobColumn, SdmAttribute, SupplierJob
-from .value_mapping import TABLE, OptionIndex, mapping_table
+from .value_mapping import (
+    MULTI,
+    SELECT_LIKE,
+    TABLE,
+    OptionIndex,
+    column_options,
+    entity_records,
+    mapping_table,
+)
 from .variants import ModelPlan, VariantSplitter
 
 CellError = cells.CellError
@@ -98,13 +105,12 @@ class ProductBuilder:
             Category.objects.live().filter(connection=connection).values_list("code", flat=True)
         )
         self._connection = connection
-        self._records: dict[str, list[dict]] = {}
         self._indexes: dict[str, OptionIndex] = {}
 
-    def _index(self, key: str, allowed: list[dict]) -> OptionIndex:
-        """One suggestion index per option list for the whole job (rows reuse it)."""
+    def _index(self, key: str, load) -> OptionIndex:
+        """One suggestion index per option list for the whole job: ``load`` runs once, rows reuse it."""
         if key not in self._indexes:
-            self._indexes[key] = OptionIndex(allowed)
+            self._indexes[key] = OptionIndex(load())
         return self._indexes[key]
 
     # ------------------------------------------------------------------------------ cells
@@ -164,7 +170,8 @@ class ProductBuilder:
         for position, target in self.targets.items():
             raw = values[position].strip() if position < len(values) else ""
             if raw and target.sdm.kind == SdmAttribute.Kind.UNIT:
-                code = self._index(target.sdm.code, target.sdm.allowed_values).suggest(raw)
+                known = target.sdm.allowed_values
+                code = self._index(target.sdm.code, lambda known=known: known).suggest(raw)
                 if code is None:
                     problems.append(f"Column '{target.header}': unknown unit '{raw}'.")
                     continue
@@ -186,7 +193,8 @@ class ProductBuilder:
 
     # --------------------------------------------------------------------------- values
     def option(self, raw: str, target: Target, where: str, column: str = "", allowed=None) -> str:
-        """The value mapping decides first; otherwise an exact code or label match."""
+        """The value mapping decides first; otherwise an exact code or label match among the SDM
+        attribute's allowed values, or among ``allowed()`` (a table column's options)."""
         attribute = target.sdm.pim_attribute_code
         mapped = self.value_map.get((attribute, column, normalize(raw)))
         if mapped is not None:
@@ -197,7 +205,7 @@ class ProductBuilder:
                 f"{where}: '{raw}' maps to the new option '{mapped.code}' of {attribute}, but {reason}."
             )
         code = self._index(
-            f"{target.sdm.code}/{column}", target.sdm.allowed_values if allowed is None else allowed
+            f"{target.sdm.code}/{column}", lambda: target.sdm.allowed_values if allowed is None else allowed()
         ).suggest(raw)
         if code is None:
             of = f"{attribute} column {column}" if column else attribute
@@ -219,10 +227,10 @@ class ProductBuilder:
             return cells.boolean(raw, where)
         if kind == "pim_catalog_date":
             return cells.date(raw, where)
-        if kind in ("pim_catalog_simpleselect", "akeneo_reference_entity"):
-            return self.option(raw, target, where)
-        if kind in ("pim_catalog_multiselect", "akeneo_reference_entity_collection"):
+        if kind in MULTI:
             return self._each(cells.split_list(raw), lambda part: self.option(part, target, where))
+        if kind in SELECT_LIKE:
+            return self.option(raw, target, where)
         if kind == TABLE:
             return self._table(target, raw, where)
         return raw
@@ -245,24 +253,15 @@ class ProductBuilder:
         by_code = {c["code"]: c for c in columns}
 
         def select(column: str, value: str, at: str) -> str:
-            options = [o for o in by_code[column].get("options") or [] if isinstance(o, dict)]
-            return self.option(value, target, at, column, allowed=options)
+            return self.option(value, target, at, column, allowed=lambda: column_options(columns, column))
 
         def record(column: str, value: str, at: str) -> str:
             entity = by_code[column].get("reference_entity_identifier") or ""
-            code = self._index(f"entity:{entity}", self._entity_records(entity)).suggest(value)
+            code = self._index(f"entity:{entity}", lambda: entity_records(self._connection, entity)).suggest(
+                value
+            )
             if code is None:
                 raise CellError(f"{at}: '{value}' is not a record of {entity}.")
             return code
 
         return tables.convert(raw, columns, select, record, where)
-
-    def _entity_records(self, entity: str) -> list[dict]:
-        if entity not in self._records:
-            self._records[entity] = [
-                {"code": r.code, "labels": record_labels(r)}
-                for r in ReferenceEntityRecord.objects.live()
-                .filter(connection=self._connection, entity_code=entity)
-                .only("code", "raw")
-            ]
-        return self._records[entity]

@@ -20,6 +20,7 @@ from django.db.models import Q
 from connector.models import Attribute, AttributeOption, ReferenceEntityRecord
 
 from . import tables
+from .cells import split_list
 from .derive import record_labels
 from .jobs import normalize
 from .models import (
@@ -36,7 +37,6 @@ ENTITY_TYPES = {"akeneo_reference_entity", "akeneo_reference_entity_collection"}
 SELECT_LIKE = OPTION_TYPES | ENTITY_TYPES
 TABLE = "pim_catalog_table"
 MULTI = {"pim_catalog_multiselect", "akeneo_reference_entity_collection"}
-SPLIT = re.compile(r"\s*[,;|]\s*")
 OPTION_CODE = re.compile(r"^[A-Za-z0-9_]{1,100}$")
 
 
@@ -144,42 +144,54 @@ def mapped_attributes(job: SupplierJob) -> dict[tuple[str, str], MappedAttribute
     return found
 
 
-def options_of(connection, mapped: MappedAttribute) -> list[dict]:
-    """The options (or records) a value of ``mapped`` may be mapped to, from the mirror: [{code, labels}]."""
-    if mapped._options is not None:
+def attribute_options(connection, attribute: str, codes: set[str] | None = None) -> list[dict]:
+    """A select attribute's options in the mirror, [{code, labels}] (only ``codes`` when given)."""
+    options = AttributeOption.objects.live().filter(connection=connection, attribute_code=attribute)
+    if codes is not None:
+        options = options.filter(code__in=codes)
+    return [{"code": code, "labels": labels or {}} for code, labels in options.values_list("code", "labels")]
+
+
+def entity_records(connection, entity: str, codes: set[str] | None = None) -> list[dict]:
+    """A reference entity's records in the mirror, [{code, labels}] (only ``codes`` when given)."""
+    records = ReferenceEntityRecord.objects.live().filter(connection=connection, entity_code=entity)
+    if codes is not None:
+        records = records.filter(code__in=codes)
+    return [{"code": r.code, "labels": record_labels(r)} for r in records.only("code", "raw")]
+
+
+def column_options(columns: list[dict], column: str) -> list[dict]:
+    """The options of one select column of a table configuration, [{code, labels}]."""
+    found = next((c for c in columns if c.get("code") == column), {})
+    return [
+        {"code": o["code"], "labels": o.get("labels") or {}}
+        for o in found.get("options") or []
+        if isinstance(o, dict) and o.get("code")
+    ]
+
+
+def options_of(connection, mapped: MappedAttribute, codes: set[str] | None = None) -> list[dict]:
+    """The options (or records) a value of ``mapped`` may be mapped to, from the mirror: [{code, labels}].
+
+    The whole list is read once per ``mapped``; with ``codes``, only those are read.
+    """
+    if codes is None and mapped._options is not None:
         return mapped._options
     if mapped.table_column:
-        column = next((c for c in mapped.table_columns if c["code"] == mapped.table_column), {})
-        options = [
-            {"code": o["code"], "labels": o.get("labels") or {}}
-            for o in column.get("options") or []
-            if isinstance(o, dict) and o.get("code")
-        ]
+        options = column_options(mapped.table_columns, mapped.table_column)
+        options = options if codes is None else [o for o in options if o["code"] in codes]
     elif mapped.type in ENTITY_TYPES:
-        options = [
-            {"code": r.code, "labels": record_labels(r)}
-            for r in ReferenceEntityRecord.objects.live()
-            .filter(connection=connection, entity_code=mapped.reference)
-            .only("code", "raw")
-        ]
+        options = entity_records(connection, mapped.reference, codes)
     else:
-        options = [
-            {"code": code, "labels": labels or {}}
-            for code, labels in AttributeOption.objects.live()
-            .filter(connection=connection, attribute_code=mapped.code)
-            .values_list("code", "labels")
-        ]
-    mapped._options = options
+        options = attribute_options(connection, mapped.code, codes)
+    if codes is None:
+        mapped._options = options
     return options
-
-
-def table_select_values(raw: str, mapped_columns: list[dict]) -> list[tuple[str, str]]:
-    return tables.select_values(raw, mapped_columns)
 
 
 # ------------------------------------------------------------------------- collecting values
 def _value_columns(job: SupplierJob, targets: dict[tuple[str, str], MappedAttribute]):
-    """File position → (PIM attribute, its type, its table configuration) for select-like columns."""
+    """File position → what the job maps values for, for the columns of select-like attributes."""
     derived = dict(
         SdmAttribute.objects.filter(workflow=job.workflow, kind=SdmAttribute.Kind.VALUE).values_list(
             "code", "pim_attribute_code"
@@ -212,8 +224,8 @@ def collect_values(job: SupplierJob) -> int:
                 for column, value in tables.select_values(raw, mapped.table_columns):
                     in_row.add((mapped.code, column, value[:500]))
             else:
-                parts = SPLIT.split(raw) if mapped.type in MULTI else [raw]
-                in_row.update((mapped.code, "", part[:500]) for part in parts if part)
+                parts = split_list(raw) if mapped.type in MULTI else [raw]
+                in_row.update((mapped.code, "", part[:500]) for part in parts)
         seen.update(in_row)
     existing = {(m.pim_attribute_code, m.table_column, m.raw_value): m for m in job.value_mappings.all()}
     connection = job.workflow.connection

@@ -444,17 +444,9 @@ class Resources:
 
     def option_create(self, r: Request) -> Reply:
         attribute = r.args["attribute"]
-        create = self._option_upsert(r, None, create_only=True)
-        created: list[str] = []
-
-        def upsert(body: dict) -> int:
-            status = create(body)
-            created.append(body["code"])
-            return status
-
-        reply = single_write(r, lambda: "", upsert)
-        reply.headers["Location"] = r.api_url("attributes", attribute, "options", created[0])
-        return reply
+        # The location is asked for once the body was accepted, so its code is there.
+        location = lambda: r.api_url("attributes", attribute, "options", r.json()["code"])  # noqa: E731
+        return single_write(r, location, self._option_upsert(r, None, create_only=True))
 
     def option_patch(self, r: Request) -> Reply:
         attribute, code = r.args["attribute"], r.args["code"]
