@@ -78,6 +78,11 @@ def _cells(cells: list[str], width: int) -> list[str]:
     return [cell.strip() for cell in cells[:width]] + [""] * (width - len(cells))
 
 
+def _identifier(cells: list[str], position: int | None) -> str:
+    """The row's identifier as stored on ``JobRow`` (empty when no column is the identifier)."""
+    return cells[position][:255] if position is not None and position < len(cells) else ""
+
+
 def inspect_supplier_file(path: Path | str) -> tuple[list[str], int]:
     """Read a whole supplier file once, as the import will: its column names and data row count.
 
@@ -118,8 +123,9 @@ def import_supplier_file(
         count = 0
         for count, cells in enumerate(supplier_file.rows, start=1):
             cells = _cells(cells, len(columns))
-            identifier = cells[id_position] if id_position is not None else ""
-            batch.append(JobRow(job=job, line=count, values=cells, identifier=identifier[:255]))
+            batch.append(
+                JobRow(job=job, line=count, values=cells, identifier=_identifier(cells, id_position))
+            )
             if len(batch) >= ROW_BATCH:
                 JobRow.objects.bulk_create(batch)
                 batch = []
@@ -240,9 +246,7 @@ def refresh_after_mapping(job: SupplierJob) -> None:
     position = identifier_position(job.workflow, columns)
     changed = []
     for row in job.rows.only("pk", "values", "identifier").iterator(chunk_size=ROW_BATCH):
-        identifier = (row.values[position] if position is not None and position < len(row.values) else "")[
-            :255
-        ]
+        identifier = _identifier(row.values, position)
         if identifier != row.identifier:
             row.identifier = identifier
             changed.append(row)
