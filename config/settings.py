@@ -39,6 +39,9 @@ env = environ.Env(
     EXPORT_ROOT=(str, str(BASE_DIR / "var" / "exports")),
     UPLOAD_ROOT=(str, str(BASE_DIR / "var" / "uploads")),
     MEDIA_CACHE_ROOT=(str, str(BASE_DIR / "var" / "media-cache")),
+    SDM_MEDIA_ALLOWED_NETWORKS=(list, []),
+    SDM_MEDIA_DOWNLOAD_SECONDS=(float, 60.0),
+    SDM_MEDIA_MAX_BYTES=(int, 50 * 1024 * 1024),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -136,6 +139,11 @@ SFCC_IMPORT_TIMEOUT_SECONDS = env("SFCC_IMPORT_TIMEOUT_SECONDS")
 EXPORT_ROOT = Path(env("EXPORT_ROOT"))
 UPLOAD_ROOT = Path(env("UPLOAD_ROOT"))
 MEDIA_CACHE_ROOT = Path(env("MEDIA_CACHE_ROOT"))  # PIM media downloaded for SFCC, kept by content hash
+# Media URLs in supplier files (sdm.url_fetch): internal addresses are refused unless listed here
+# (CIDRs, e.g. an internal DAM), each download has a total deadline and a size cap.
+SDM_MEDIA_ALLOWED_NETWORKS = env("SDM_MEDIA_ALLOWED_NETWORKS")
+SDM_MEDIA_DOWNLOAD_SECONDS = env("SDM_MEDIA_DOWNLOAD_SECONDS")
+SDM_MEDIA_MAX_BYTES = env("SDM_MEDIA_MAX_BYTES")
 
 # django-q2 on the ORM broker. `retry` must exceed `timeout` or the broker hands a still-running
 # task to a second worker; the run row, not the broker, owns retries and resume, so one attempt.

@@ -12,14 +12,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
 from connector.akeneo import AkeneoClient, AkeneoError
 
 from .models import MediaFile, SupplierJob
+from .url_fetch import FetchRefused, check_content, fetch
 
 CHUNK = 64 * 1024
-DOWNLOAD_TIMEOUT = 30
 
 
 class MediaError(Exception):
@@ -32,6 +30,7 @@ class MediaCell:
     scope: str | None
     locale: str | None
     source: str
+    image: bool = False
 
 
 def sha256_of(path: Path) -> str:
@@ -42,30 +41,37 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _download(url: str, folder: Path) -> Path:
-    name = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or "download"
-    target = folder / name
+def resolve(job: SupplierJob, source: str, scratch: Path, *, image: bool = False) -> Path:
+    """The local file of a media cell: downloaded through the guarded fetcher, or in the media folder."""
+    if "://" in source:
+        try:
+            download = fetch(source, scratch)
+            check_content(download.path, declared_type=download.content_type, name=source, image=image)
+        except FetchRefused as exc:
+            raise MediaError(f"{_shown(source)} not used: {exc}") from None
+        except OSError as exc:
+            raise MediaError(f"{_shown(source)} not used: {exc.strerror or type(exc).__name__}") from None
+        return download.path
+    if not job.media_dir:
+        raise MediaError(f"'{_shown(source)}' is a file name, and this job has no media folder")
+    base = Path(job.media_dir).resolve()
     try:
-        with requests.get(url, stream=True, timeout=DOWNLOAD_TIMEOUT) as response:
-            response.raise_for_status()
-            with target.open("wb") as out:
-                for block in response.iter_content(CHUNK):
-                    out.write(block)
-    except requests.RequestException as exc:
-        raise MediaError(f"cannot download {url}: {type(exc).__name__}") from None
-    return target
-
-
-def resolve(job: SupplierJob, source: str, scratch: Path) -> Path:
-    if source.startswith(("http://", "https://")):
-        return _download(source, scratch)
-    base = Path(job.media_dir) if job.media_dir else None
-    path = (base / source) if base else Path(source)
-    if base is not None and base.resolve() not in path.resolve().parents:
-        raise MediaError(f"'{source}' is outside the job's media folder")
+        path = (base / source).resolve()
+    except (OSError, ValueError):
+        raise MediaError(f"'{_shown(source)}' is not a usable file name") from None
+    if base not in path.parents:
+        raise MediaError(f"'{_shown(source)}' is outside the job's media folder")
     if not path.is_file():
-        raise MediaError(f"file '{source}' not found in the job's media folder")
+        raise MediaError(f"file '{_shown(source)}' not found in the job's media folder")
+    try:
+        check_content(path, image=image)
+    except FetchRefused as exc:
+        raise MediaError(f"'{_shown(source)}' not used: {exc}") from None
     return path
+
+
+def _shown(source: str) -> str:
+    return source if len(source) <= 200 else source[:200] + "…"
 
 
 class MediaUploader:
@@ -83,7 +89,7 @@ class MediaUploader:
         with tempfile.TemporaryDirectory(prefix="sdm-media-") as scratch:
             for cell in cells:
                 try:
-                    path = resolve(self.job, cell.source, Path(scratch))
+                    path = resolve(self.job, cell.source, Path(scratch), image=cell.image)
                     digest = sha256_of(path)
                     known = MediaFile.objects.filter(
                         connection=self.connection, kind="media", sha256=digest

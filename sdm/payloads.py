@@ -147,7 +147,13 @@ class ProductBuilder:
             if sdm.pim_type in ("pim_catalog_image", "pim_catalog_file"):
                 # Media go through the media files endpoint once the product exists.
                 payload.setdefault("_media", []).append(
-                    MediaCell(sdm.pim_attribute_code, sdm.channel or None, sdm.locale or None, raw)
+                    MediaCell(
+                        sdm.pim_attribute_code,
+                        sdm.channel or None,
+                        sdm.locale or None,
+                        raw,
+                        image=sdm.pim_type == "pim_catalog_image",
+                    )
                 )
                 continue
             if sdm.pim_type == "pim_catalog_asset_collection":

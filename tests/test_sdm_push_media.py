@@ -59,7 +59,8 @@ def test_each_content_is_uploaded_once_and_reused(workflow, fake_akeneo, tmp_pat
     assert fake_akeneo.count(method="POST", path_prefix=UPLOADS) == 0
 
 
-def test_a_url_is_downloaded_and_uploaded(workflow, fake_akeneo, tmp_path):
+def test_a_url_is_downloaded_and_uploaded(workflow, fake_akeneo, tmp_path, settings):
+    settings.SDM_MEDIA_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # the test's media server is on the loopback
     served = tmp_path / "served"
     served.mkdir()
     (served / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"from a supplier server" * 50)
@@ -86,7 +87,8 @@ def test_a_url_is_downloaded_and_uploaded(workflow, fake_akeneo, tmp_path):
     code = image_of(fake_akeneo, "URL-1")
     assert fake_akeneo.catalog.media[code]  # the PIM has the file
     failed = job.rows.get(outcome=JobRow.Outcome.FAILED)
-    assert failed.message.startswith("Product saved, media not: main_image: cannot download")
+    assert failed.message.startswith(f"Product saved, media not: main_image: {url}.missing not used: ")
+    assert "HTTP 404" in failed.message
 
 
 def test_a_file_outside_the_media_folder_is_refused(workflow, fake_akeneo, tmp_path):
