@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -224,22 +225,50 @@ def mapped_rows(job: SupplierJob) -> tuple[list[str], Iterator[list[str]]]:
     return headers, rows()
 
 
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): it starts with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")
+
+
+def neutralize(value) -> str:
+    """A supplier cell as safe text: a leading quote stops a spreadsheet from evaluating it.
+
+    Plain signed numbers ("-5", "+3.2") cannot be formulas and are left as they are.
+    """
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def as_csv(headers: list[str], rows) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerow([neutralize(header) for header in headers])
+    writer.writerows([neutralize(cell) for cell in row] for row in rows)
     return out.getvalue().encode("utf-8")
 
 
 def as_xlsx(headers: list[str], rows) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("products")
-    sheet.append(headers)
+
+    def text_cells(values):
+        # Typed as text so openpyxl never writes "=..." as a formula; quoted like the CSV so a
+        # user who copies the cell into another sheet does not run it either.
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=neutralize(value))
+            cell.data_type = "s"
+            cells.append(cell)
+        return cells
+
+    sheet.append(text_cells(headers))
     for row in rows:
-        sheet.append(row)
+        sheet.append(text_cells(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
