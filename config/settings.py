@@ -97,8 +97,13 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Workers and the web process share one file: wait for locks instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # Workers and the web process share one file. WAL lets reads go on beside a write; a busy
+    # timeout makes a writer wait for the lock; IMMEDIATE takes the write lock when a transaction
+    # begins, because a transaction that read first and upgrades later fails at once, without waiting.
+    _sqlite = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite.setdefault("timeout", 30)
+    _sqlite.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

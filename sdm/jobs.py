@@ -9,6 +9,8 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Count
 
+from connector.pages import in_pages
+
 from .models import JobColumn, JobRow, SdmAttribute, SupplierJob, Workflow
 from .supplier_files import SupplierFileError, check_file_name, open_supplier_file
 
@@ -244,14 +246,12 @@ def refresh_after_mapping(job: SupplierJob) -> None:
 
     columns = list(job.columns.all())
     position = identifier_position(job.workflow, columns)
-    changed = []
-    for row in job.rows.only("pk", "values", "identifier").iterator(chunk_size=ROW_BATCH):
-        identifier = _identifier(row.values, position)
-        if identifier != row.identifier:
-            row.identifier = identifier
-            changed.append(row)
-        if len(changed) >= ROW_BATCH:
-            JobRow.objects.bulk_update(changed, ["identifier"])
-            changed = []
-    JobRow.objects.bulk_update(changed, ["identifier"])
+    for rows in in_pages(job.rows.only("pk", "values", "identifier"), ROW_BATCH):
+        changed = []
+        for row in rows:
+            identifier = _identifier(row.values, position)
+            if identifier != row.identifier:
+                row.identifier = identifier
+                changed.append(row)
+        JobRow.objects.bulk_update(changed, ["identifier"])
     collect_values(job)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from connector.akeneo import AkeneoClient
+from connector.pages import in_pages
 
 from .cells import split_list
 from .decisions import OUTCOME_OF, REFUSE, UNCHANGED, Decider, RowVerdict, pending_rows
@@ -47,13 +48,7 @@ def push_job(job: SupplierJob, client: AkeneoClient, progress) -> PushSummary:
     failed_models = _push_models(decider, todo, client, progress)
     media = MediaUploader(job, client)
     assets = AssetMaker(job, client)
-    chunk: list[JobRow] = []
-    for row in todo.iterator(chunk_size=BATCH):
-        chunk.append(row)
-        if len(chunk) == BATCH:
-            _push_rows(client, decider, chunk, failed_models, assets, media, progress, summary)
-            chunk = []
-    if chunk:
+    for chunk in in_pages(todo, BATCH):
         _push_rows(client, decider, chunk, failed_models, assets, media, progress, summary)
     return summary
 
@@ -124,12 +119,13 @@ def _push_models(decider: Decider, todo, client: AkeneoClient, progress) -> dict
     """
     builder = decider.builder
     plan = ModelPlan()
-    for row in todo.iterator(chunk_size=BATCH):
-        if not builder.role_cell(row.values, JobColumn.Role.PARENT):
-            continue  # a simple product needs no model
-        verdict = decider.check(row)
-        if verdict.action != REFUSE:
-            builder.as_variant(verdict.payload, row.values, plan)
+    for chunk in in_pages(todo, BATCH):
+        for row in chunk:
+            if not builder.role_cell(row.values, JobColumn.Role.PARENT):
+                continue  # a simple product needs no model
+            verdict = decider.check(row)
+            if verdict.action != REFUSE:
+                builder.as_variant(verdict.payload, row.values, plan)
     failed: dict[str, str] = {}
     for level, models in (("root", plan.roots), ("sub", plan.subs)):
         if not models:

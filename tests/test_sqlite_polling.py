@@ -1,0 +1,150 @@
+"""The embedded default, SQLite, under the documented use: a supplier polls its job's status through
+the API while the push runs in another process. Nothing may answer "database is locked": not the
+polls, not the push.
+
+Real processes on one SQLite file (the suite's own database is not used): a web server, the push
+command, and this test polling over HTTP from two threads.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS = 400
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Install:
+    """A product install on its own SQLite file, driven by its management commands."""
+
+    def __init__(self, folder: Path):
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.test_settings",
+            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+            "Q_SYNC": "True",
+            "API_RATE": "100000/second",
+            "UPLOAD_ROOT": str(folder / "uploads"),
+        }
+
+    def manage(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, f"manage.py {' '.join(args)}: {done.stderr[-3000:]}"
+        return done.stdout
+
+    def start(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+
+def wait_for_port(port: int, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert server.poll() is None, server.stderr.read()
+            assert time.monotonic() < deadline, "the web server did not start"
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def install(tmp_path, fake_akeneo):
+    install = Install(tmp_path)
+    install.manage("migrate", "--noinput")
+    install.manage(
+        "akeneo_connect",
+        "--name=pim",
+        f"--url={fake_akeneo.base_url}",
+        "--client-id=sandbox_client",
+        "--secret=sandbox_secret",
+        "--username=sandbox",
+        "--password=sandbox",
+    )
+    install.manage("akeneo_sync", "--connection=pim")
+    install.manage(
+        "sdm_workflow", "--name=demo", "--connection=pim", "--channels=ecommerce", "--locales=en_US"
+    )
+    install.manage("sdm_sync", "--workflow=demo")
+    install.manage("create_user", "--username=poller", "--role=sdm-admin", "--password=poller-pw-1234")
+    return install
+
+
+def test_polling_the_job_status_during_a_push_never_locks_the_database(install, fake_akeneo, tmp_path):
+    feed = tmp_path / "feed.csv"
+    with feed.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sku", "family", "name-en_US"])
+        writer.writerows([f"POLL-{n:04d}", "accessories", f"Bag {n}"] for n in range(ROWS))
+    job = json.loads(install.manage("sdm_job_import", "--workflow=demo", f"--file={feed}", "--json"))["job"]
+
+    port = free_port()
+    web = install.start("runserver", f"127.0.0.1:{port}", "--noreload")
+    try:
+        wait_for_port(port, web)
+        base = f"http://127.0.0.1:{port}/api/v1"
+        key = requests.post(
+            f"{base}/auth/token/",
+            json={"username": "poller", "password": "poller-pw-1234", "name": "poll"},
+            timeout=30,
+        ).json()["key"]
+        session = requests.Session()
+        session.headers["Authorization"] = f"Token {key}"
+        [listed] = session.get(f"{base}/jobs/", timeout=30).json()["results"]
+
+        # Each product batch takes a moment in the PIM, so the polls overlap the push's writes.
+        fake_akeneo.faults.delay(0.3, path_prefix="/api/rest/v1/products")
+        push = install.start("sdm_job_finalize", f"--job={job}", "--json")
+        answers: list[int] = []
+        errors: list[str] = []
+
+        def poll():
+            with requests.Session() as mine:
+                mine.headers["Authorization"] = f"Token {key}"
+                while push.poll() is None:
+                    answer = mine.get(f"{base}/jobs/{listed['id']}/", timeout=60)
+                    answers.append(answer.status_code)
+                    if answer.status_code != 200:
+                        errors.append(answer.text[:500])
+
+        pollers = [threading.Thread(target=poll) for _ in range(2)]
+        for poller in pollers:
+            poller.start()
+        out, err = push.communicate(timeout=600)
+        for poller in pollers:
+            poller.join()
+    finally:
+        web.kill()
+        web.wait()
+
+    assert push.returncode == 0, err[-3000:]
+    result = json.loads(out)
+    assert (result["status"], result["created"], result["failed"]) == ("done", ROWS, 0), result
+    assert len(answers) > 20  # the polls really overlapped the push
+    assert errors == [] and set(answers) == {200}
