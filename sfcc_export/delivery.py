@@ -26,6 +26,7 @@ IMPORT_JOB = "sfcc-site-archive-import"
 WEBDAV_IMPEX = "/on/demandware.servlet/webdav/Sites/Impex/src/instance"
 ACCESS_TOKEN_ENDPOINT = "/dwsso/oauth2/access_token"  # noqa: S105 (a path, not a secret)
 TOKEN_MARGIN_SECONDS = 60
+STREAM_CHUNK = 1024 * 1024
 
 
 class SfccError(Exception):
@@ -159,6 +160,7 @@ class SfccClient:
         headers: dict | None = None,
         json: dict | None = None,
         upload: Path | None = None,
+        stream: bool = False,
     ) -> requests.Response:
         """A call with the bearer token, retried when transient, with one token renewal on 401."""
 
@@ -167,7 +169,7 @@ class SfccClient:
                 call_headers = {**(headers or {}), "Authorization": f"Bearer {self.token(force=renewal)}"}
                 try:
                     if upload is None:
-                        return self._send(what, method, url, headers=call_headers, json=json)
+                        return self._send(what, method, url, headers=call_headers, json=json, stream=stream)
                     with upload.open("rb") as body:  # streamed, reopened on every attempt
                         return self._send(what, method, url, headers=call_headers, data=body)
                 except _TokenExpired:
@@ -220,10 +222,17 @@ class SfccClient:
         )
         return archive.name
 
-    def download(self, url_path: str) -> bytes:
-        """A file from the instance's WebDAV, e.g. ``Impex/src/instance/catalog-export.xml``."""
+    def download_to(self, url_path: str, target: Path) -> int:
+        """A file from the instance's WebDAV (``Impex/src/instance/catalog-export.xml``), streamed into
+        ``target``: a catalog export can be hundreds of MB."""
         url = f"{self.instance_url}/on/demandware.servlet/webdav/Sites/{quote(url_path.lstrip('/'))}"
-        return self._authorized(f"Download of {url_path}", "GET", url).content
+        response = self._authorized(f"Download of {url_path}", "GET", url, stream=True)
+        size = 0
+        with response, target.open("wb") as out:
+            for block in response.iter_content(STREAM_CHUNK):
+                out.write(block)
+                size += len(block)
+        return size
 
     def _jobs_url(self, suffix: str = "") -> str:
         return f"{self.instance_url}/s/-/dw/data/{self.ocapi_version}/jobs/{IMPORT_JOB}/executions{suffix}"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cached_property
+
+from lxml import etree
 
 from connector.models import Attribute, AttributeOption, Category, Channel, Currency, FamilyVariant
 
@@ -14,6 +17,7 @@ from .values import MULTI_VALUE_TYPES, AttributeInfo, ValueReader
 from .writers.catalog import CategoryRecord
 
 SFCC_ROOT_CATEGORY = "root"
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -94,10 +98,13 @@ def _channel_currencies(connection, channel: Channel | None) -> list[str]:
 def _tree_categories(profile: ExportProfile, tree: str) -> list[CategoryRecord]:
     if not tree:
         return []
-    saved = {
-        row.category_id: parse_saved(row.definitions)
-        for row in SavedRefinements.objects.filter(profile=profile).only("category_id", "definitions")
-    }
+    saved = {}
+    for row in SavedRefinements.objects.filter(profile=profile).only("category_id", "definitions"):
+        try:
+            saved[row.category_id] = parse_saved(row.definitions)
+        except etree.XMLSyntaxError:
+            # Saved before refinements were checked at reading; one bad category must not stop exports.
+            logger.warning("Saved refinements of category %s are unreadable and left out.", row.category_id)
     records = []
     for category in (
         Category.objects.live()

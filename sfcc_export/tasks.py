@@ -39,7 +39,14 @@ def run_export(context: RunContext) -> None:
     if job == "refinements":
         from .refinements import save_refinements
 
-        context.set_result(save_refinements(profile, context, source=context.params.get("file")))
+        context.set_result(
+            save_refinements(
+                profile,
+                context,
+                source=context.params.get("file"),
+                confirm_empty=bool(context.params.get("confirm_empty")),
+            )
+        )
         return
     deliver = wants_delivery(profile, context.params.get("deliver"))
     if deliver and not profile.can_deliver:

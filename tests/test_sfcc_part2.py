@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from lxml import etree
 
 from connector.models import ReferenceEntityRecord, RunStatus
@@ -180,8 +181,103 @@ def test_an_unreadable_refinements_file_fails_the_run_and_keeps_what_was_saved(p
 
     failed = export(profile, "refinements", status=RunStatus.FAILED, file=str(bad))
 
-    assert "not well-formed" in failed.error
+    assert "declares a DTD" in failed.error and "Nothing saved was changed" in failed.error
     assert SavedRefinements.objects.filter(profile=profile).count() == 1
+
+
+def refinements_file(tmp_path, body: str, name="export.xml", root='<catalog xmlns="{ns}" catalog-id="s">'):
+    path = tmp_path / name
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + root.format(ns=C["c"]) + body + "</catalog>")
+    return path
+
+
+def one_category(definitions: str) -> str:
+    inner = f"<refinement-definitions>{definitions}</refinement-definitions>"
+    return f'<category category-id="men">{inner}</category>'
+
+
+GOOD_DEFINITION = (
+    '<refinement-definition type="attribute" bucket-type="none" attribute-id="akeneo_color">'
+    '<display-name xml:lang="x-default">Colour</display-name></refinement-definition>'
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            '<?xml version="1.0"?><!DOCTYPE catalog [<!ENTITY c "Colour">]>'
+            f'<catalog xmlns="{C["c"]}">'
+            + one_category(
+                '<refinement-definition type="attribute" attribute-id="a"><display-name>&c;</display-name>'
+                "</refinement-definition>"
+            )
+            + "</catalog>",
+            "declares a DTD",
+        ),
+        (
+            '<?xml version="1.0"?><catalog xmlns="http://www.demandware.com/xml/impex/catalog/2099-01-01">'
+            + one_category(GOOD_DEFINITION)
+            + "</catalog>",
+            "This is not an SFCC catalog export",
+        ),
+        (
+            f'<?xml version="1.0"?><catalog xmlns="{C["c"]}" xmlns:xi="http://www.w3.org/2001/XInclude">'
+            + one_category(GOOD_DEFINITION + '<xi:include href="file:///etc/passwd" parse="text"/>')
+            + "</catalog>",
+            "<include> of the namespace 'http://www.w3.org/2001/XInclude' is not part of a catalog",
+        ),
+        ("", "not well-formed XML"),
+    ],
+    ids=["internal-entity", "wrong-namespace", "xinclude", "empty"],
+)
+def test_hostile_refinements_are_refused_and_keep_what_was_saved(pim, tmp_path, content, message):
+    profile = make_profile(pim, tmp_path)
+    good = tmp_path / "good.xml"
+    good.write_bytes(REFINEMENTS_EXPORT)
+    export(profile, "refinements", file=str(good))
+    bad = tmp_path / "bad.xml"
+    bad.write_text(content)
+
+    failed = export(profile, "refinements", status=RunStatus.FAILED, file=str(bad))
+
+    assert message in failed.error
+    assert list(SavedRefinements.objects.filter(profile=profile).values_list("category_id", flat=True)) == [
+        "men"
+    ]
+    # ... and the next storefront export still works, with what was saved.
+    run = export(profile, "storefront")
+    assert b"akeneo_color" in archive_members(run)["catalogs/akeneo-storefront/catalog.xml"]
+
+
+def test_an_export_without_definitions_clears_the_saved_ones_only_when_confirmed(pim, tmp_path):
+    profile = make_profile(pim, tmp_path)
+    good = tmp_path / "good.xml"
+    good.write_bytes(REFINEMENTS_EXPORT)
+    export(profile, "refinements", file=str(good))
+    none = refinements_file(tmp_path, '<category category-id="men"/>', name="none.xml")
+
+    refused = export(profile, "refinements", status=RunStatus.FAILED, file=str(none))
+    assert "has no refinement definitions; the 1 saved categories are kept" in refused.error
+    assert "--confirm-empty" in refused.error
+    assert SavedRefinements.objects.filter(profile=profile).count() == 1
+
+    export(profile, "refinements", file=str(none), confirm_empty=True)
+    assert not SavedRefinements.objects.filter(profile=profile).exists()
+
+
+def test_a_saved_definition_that_no_longer_parses_is_left_out_instead_of_failing_exports(pim, tmp_path):
+    profile = make_profile(pim, tmp_path)
+    SavedRefinements.objects.create(
+        profile=profile,
+        category_id="men",
+        definitions=f'<refinement-definitions xmlns="{C["c"]}">&bad;</x>',
+        saved_at=timezone.now(),
+    )
+
+    run = export(profile, "storefront")
+
+    assert b"refinement-definitions" not in archive_members(run)["catalogs/akeneo-storefront/catalog.xml"]
 
 
 def test_a_differential_assets_run_exports_the_products_whose_assets_changed(pim, tmp_path):

@@ -28,6 +28,11 @@ class Command(BaseCommand):
             help="refinements job: the storefront catalog export to read (a path, or webdav:Impex/src/...; "
             "default: downloaded from the instance)",
         )
+        parser.add_argument(
+            "--confirm-empty",
+            action="store_true",
+            help="refinements job: clear the saved refinements when the export has none (refused otherwise)",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
@@ -39,6 +44,8 @@ class Command(BaseCommand):
             params["deliver"] = True
         if options["file"]:
             params["file"] = options["file"]
+        if options["confirm_empty"]:
+            params["confirm_empty"] = True
         run = run_from_command(EXPORT, profile, what=f"Export of '{profile}'", params=params)
         result = run.result
         if options["json"]:
