@@ -24,6 +24,7 @@ env = environ.Env(
     API_RATE=(str, "10/second"),
     API_MAX_REQUEST_BYTES=(int, 20 * 1024 * 1024),
     RUN_STUCK_SECONDS=(float, 900.0),
+    RUN_HEARTBEAT_SECONDS=(float, 60.0),
     RUN_QUEUED_MAX_SECONDS=(float, 3600.0),
     RUN_ALERT_EMAILS=(str, ""),
     SITE_URL=(str, "http://127.0.0.1:8000"),
@@ -131,6 +132,9 @@ AKENEO_RETRY_BUDGET_SECONDS = env("AKENEO_RETRY_BUDGET_SECONDS")
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
 # A run in progress whose heartbeat is older than this is stuck (its worker died); see connector.alerts.
 RUN_STUCK_SECONDS = env("RUN_STUCK_SECONDS")
+# A running handler's process beats this often, even inside one long call (an SFCC import, a slow
+# PIM answer); keep it well below RUN_STUCK_SECONDS.
+RUN_HEARTBEAT_SECONDS = env("RUN_HEARTBEAT_SECONDS")
 RUN_QUEUED_MAX_SECONDS = env("RUN_QUEUED_MAX_SECONDS")
 RUN_ALERT_EMAILS = env("RUN_ALERT_EMAILS")  # mailed on every failed run, besides the target's contacts
 SITE_URL = env("SITE_URL")  # for links in alert mails

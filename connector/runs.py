@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
 from collections import Counter
@@ -20,8 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, connections, models, transaction
 from django.utils import timezone
 
 from .models import Run, RunLogEntry, RunStatus, RunTrigger
@@ -155,7 +157,44 @@ def execute_run(run_id: int) -> str:
     return status
 
 
+class _Heartbeat(threading.Thread):
+    """Beats for the run while its handler works, so a handler that waits a long time in one call
+    (an SFCC import, a slow PIM answer) is never taken for a dead worker. A killed worker stops
+    beating with its process, which is exactly what the stuck-run check looks for."""
+
+    def __init__(self, run_id: int):
+        super().__init__(name=f"heartbeat-run-{run_id}", daemon=True)
+        self.run_id = run_id
+        self.every = settings.RUN_HEARTBEAT_SECONDS
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.every):
+                try:
+                    Run.objects.filter(pk=self.run_id, status=RunStatus.IN_PROGRESS).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError as exc:  # a missed beat is not worth failing the run for
+                    logger.warning("Run #%s: heartbeat not written (%s).", self.run_id, exc)
+        finally:
+            connections.close_all()  # this thread's own connections only
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
+
+
 def _run_handler(run: Run) -> str:
+    heartbeat = _Heartbeat(run.pk)
+    heartbeat.start()
+    try:
+        return _handle(run)
+    finally:
+        heartbeat.stop()
+
+
+def _handle(run: Run) -> str:
     context = RunContext(run)
     try:
         get_kind(run.kind).handler(context)
