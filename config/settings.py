@@ -41,6 +41,13 @@ env = environ.Env(
     UPLOAD_ROOT=(str, str(BASE_DIR / "var" / "uploads")),
     MEDIA_CACHE_ROOT=(str, str(BASE_DIR / "var" / "media-cache")),
     SDM_MEDIA_ALLOWED_NETWORKS=(list, []),
+    SDM_FILE_MAX_BYTES=(int, 100 * 1024 * 1024),
+    SDM_FILE_MAX_ROWS=(int, 500_000),
+    SDM_FILE_MAX_COLUMNS=(int, 2000),
+    SDM_FILE_MAX_CELL_CHARS=(int, 32_767),
+    SDM_XLSX_MAX_UNPACKED_BYTES=(int, 1024 * 1024 * 1024),
+    SDM_XLSX_MAX_SHARED_STRINGS_BYTES=(int, 64 * 1024 * 1024),
+    SDM_XLSX_MAX_RATIO=(int, 100),
     SDM_MEDIA_DOWNLOAD_SECONDS=(float, 60.0),
     SDM_MEDIA_MAX_BYTES=(int, 50 * 1024 * 1024),
 )
@@ -151,6 +158,15 @@ MEDIA_CACHE_ROOT = Path(env("MEDIA_CACHE_ROOT"))  # PIM media downloaded for SFC
 # Media URLs in supplier files (sdm.url_fetch): internal addresses are refused unless listed here
 # (CIDRs, e.g. an internal DAM), each download has a total deadline and a size cap.
 SDM_MEDIA_ALLOWED_NETWORKS = env("SDM_MEDIA_ALLOWED_NETWORKS")
+# Supplier files (sdm.supplier_files): checked while streaming, before anything is stored. An XLSX
+# is bounded by what it unpacks to; its text table (shared strings) is what openpyxl holds in memory.
+SDM_FILE_MAX_BYTES = env("SDM_FILE_MAX_BYTES")
+SDM_FILE_MAX_ROWS = env("SDM_FILE_MAX_ROWS")
+SDM_FILE_MAX_COLUMNS = env("SDM_FILE_MAX_COLUMNS")
+SDM_FILE_MAX_CELL_CHARS = env("SDM_FILE_MAX_CELL_CHARS")  # Excel's own cell limit
+SDM_XLSX_MAX_UNPACKED_BYTES = env("SDM_XLSX_MAX_UNPACKED_BYTES")
+SDM_XLSX_MAX_SHARED_STRINGS_BYTES = env("SDM_XLSX_MAX_SHARED_STRINGS_BYTES")
+SDM_XLSX_MAX_RATIO = env("SDM_XLSX_MAX_RATIO")
 SDM_MEDIA_DOWNLOAD_SECONDS = env("SDM_MEDIA_DOWNLOAD_SECONDS")
 SDM_MEDIA_MAX_BYTES = env("SDM_MEDIA_MAX_BYTES")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import re
 import secrets
 import uuid
@@ -21,6 +22,7 @@ from connector.models import Run, RunStatus
 
 from .jobs import (
     auto_map,
+    discard_upload,
     import_supplier_file,
     inspect_supplier_file,
     normalize,
@@ -28,7 +30,7 @@ from .jobs import (
     upload_folder,
 )
 from .models import ApiToken, JobColumn, SdmAttribute, SupplierJob, SupplierUpload, Workflow
-from .supplier_files import SupplierFileError
+from .supplier_files import SupplierFileError, SupplierFileTooLarge
 from .tasks import JOB_PUSH
 from .value_mapping import MappingChoice, MappingRefused, mapping_table, save_mappings, unmapped
 
@@ -36,10 +38,15 @@ from .value_mapping import MappingChoice, MappingRefused, mapping_table, save_ma
 class FeedError(Exception):
     """Bad input from a supplier: the message says what and where."""
 
-    def __init__(self, message: str, *, details: dict | None = None):
+    def __init__(self, message: str, *, details: dict | None = None, status: int = 400):
         super().__init__(message)
         self.message = message
         self.details = details or {}
+        self.status = status
+
+    @classmethod
+    def of_file(cls, exc: SupplierFileError) -> FeedError:
+        return cls(str(exc), status=413 if isinstance(exc, SupplierFileTooLarge) else 400)
 
 
 # --------------------------------------------------------------------------------- tokens
@@ -68,8 +75,8 @@ def _register(user, path: Path) -> SupplierUpload:
     try:
         headers, rows = inspect_supplier_file(path)
     except SupplierFileError as exc:
-        path.unlink(missing_ok=True)
-        raise FeedError(str(exc)) from None
+        discard_upload(path)
+        raise FeedError.of_file(exc) from None
     return SupplierUpload.objects.create(
         user=user, file_name=path.name, path=str(path), columns=headers, row_count=rows
     )
@@ -80,7 +87,7 @@ def save_uploaded_file(user, upload) -> SupplierUpload:
     try:
         path = store_upload(upload, f"api/{uuid.uuid4().hex}")
     except SupplierFileError as exc:
-        raise FeedError(str(exc)) from None
+        raise FeedError.of_file(exc) from None
     return _register(user, path)
 
 
@@ -89,9 +96,16 @@ def save_json_rows(user, rows) -> SupplierUpload:
     if not isinstance(rows, list) or not rows or not all(isinstance(row, dict) for row in rows):
         raise FeedError('"data" must be a non-empty list of objects, one per product.')
     headers: dict[str, None] = {}
-    for row in rows:
-        for column in row:
+    for number, row in enumerate(rows, start=1):
+        for column, value in row.items():
             headers.setdefault(str(column), None)
+            if isinstance(value, str) and "\x00" in value:
+                raise FeedError(f"Product {number}, {str(column)[:100]!r}: the value holds a NUL character.")
+            if not _plain(value):
+                raise FeedError(
+                    f"Product {number}, {str(column)[:100]!r}: a value is a string, a number, a boolean, "
+                    "null or a list of those, not an object or a nested list."
+                )
     target = _upload_folder() / "data.csv"
     with target.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
@@ -99,6 +113,16 @@ def save_json_rows(user, rows) -> SupplierUpload:
         for row in rows:
             writer.writerow(["" if row.get(h) is None else _cell(row.get(h)) for h in headers])
     return _register(user, target)
+
+
+def _plain(value, nested: bool = False) -> bool:
+    if value is None or isinstance(value, bool | str | int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list) and not nested:
+        return all(item is not None and _plain(item, nested=True) for item in value)
+    return False
 
 
 def _cell(value) -> str:
@@ -127,7 +151,7 @@ def create_job(upload: SupplierUpload, workflow: Workflow, name: str) -> Supplie
     try:
         return import_supplier_file(workflow, upload.path, name or upload.file_name)
     except SupplierFileError as exc:
-        raise FeedError(str(exc)) from None
+        raise FeedError.of_file(exc) from None
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import unicodedata
 import uuid
 from pathlib import Path
@@ -12,7 +13,7 @@ from django.db.models import Count
 from connector.pages import in_pages
 
 from .models import JobColumn, JobRow, SdmAttribute, SupplierJob, Workflow
-from .supplier_files import SupplierFileError, check_file_name, open_supplier_file
+from .supplier_files import SupplierFileError, check_file_name, check_file_size, open_supplier_file
 
 ROW_BATCH = 1000
 NO_DATA_ROWS = "The file has column names but no data rows: there is nothing to import."
@@ -183,20 +184,46 @@ def upload_folder(name: str) -> Path:
 
 
 def store_upload(upload, folder_name: str) -> Path:
-    """An uploaded file, copied in chunks into its own folder under UPLOAD_ROOT (name checked first)."""
+    """An uploaded file, copied in chunks into its own folder under UPLOAD_ROOT (name and size
+    checked first, the size again while copying); nothing is left behind when it is refused."""
     name = Path(upload.name or "supplier.csv").name
     check_file_name(name)
+    check_file_size(upload.size or 0)
     target = upload_folder(folder_name) / name
-    with target.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    written = 0
+    try:
+        with target.open("wb") as out:
+            for chunk in upload.chunks():
+                written += len(chunk)
+                check_file_size(written)
+                out.write(chunk)
+    except BaseException:
+        discard_upload(target)
+        raise
     return target
+
+
+def discard_upload(path: Path | str) -> None:
+    """Remove a refused upload and its own folder (only ever a folder under UPLOAD_ROOT)."""
+    from django.conf import settings
+
+    path = Path(path)
+    root = Path(settings.UPLOAD_ROOT).resolve()
+    folder = path.parent.resolve()
+    if root in folder.parents:
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def import_uploaded_file(workflow: Workflow, upload, name: str | None = None) -> SupplierJob:
     """A file uploaded in the admin: stored, then made into a job like any other."""
     target = store_upload(upload, f"{workflow.pk}-{uuid.uuid4().hex[:12]}")
-    return import_supplier_file(workflow, target, name or upload.name)
+    try:
+        return import_supplier_file(workflow, target, name or upload.name)
+    except SupplierFileError:
+        discard_upload(target)
+        raise
 
 
 def attribute_choices(workflow: Workflow) -> list[tuple[str, str]]:

@@ -42,7 +42,7 @@ class Pages(PageNumberPagination):
 
 
 def feed_error(exc: feeds.FeedError) -> Response:
-    return Response({"detail": exc.message, **exc.details}, status=status.HTTP_400_BAD_REQUEST)
+    return Response({"detail": exc.message, **exc.details}, status=exc.status)
 
 
 class TokenView(APIView):
