@@ -22,6 +22,8 @@ env = environ.Env(
     AKENEO_RETRY_BUDGET_SECONDS=(float, 120.0),
     FIELD_ENCRYPTION_KEY=(str, ""),
     API_RATE=(str, "10/second"),
+    API_USER_RATE=(str, "20/second"),
+    API_TOKEN_RATE=(str, "10/minute"),
     API_MAX_REQUEST_BYTES=(int, 20 * 1024 * 1024),
     RUN_STUCK_SECONDS=(float, 900.0),
     RUN_HEARTBEAT_SECONDS=(float, 60.0),
@@ -209,12 +211,14 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The supplier API (sdm/api): per-token rate, request size limit (413 beyond), OpenAPI schema.
 API_RATE = env("API_RATE")
+API_USER_RATE = env("API_USER_RATE")  # over all of a user's tokens
+API_TOKEN_RATE = env("API_TOKEN_RATE")  # token requests per client address
 API_MAX_REQUEST_BYTES = env("API_MAX_REQUEST_BYTES")
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_REQUEST_BYTES  # JSON feeds up to the same size as files
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["sdm.api.auth.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["sdm.api.permissions.HasPermission"],
-    "DEFAULT_THROTTLE_CLASSES": ["sdm.api.auth.PerTokenRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["sdm.api.auth.PerTokenRateThrottle", "sdm.api.auth.PerUserRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "URL_FORMAT_OVERRIDE": None,  # `?format=` belongs to the download endpoints

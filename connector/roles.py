@@ -12,6 +12,8 @@ from fnmatch import fnmatch
 BUSINESS_CONSULTANT = "Business consultant"
 SDM_ADMIN = "SDM admin"
 OPERATOR = "Operator"
+# API-only accounts of a supplier, tied to projects; each sees and acts on its own files and jobs.
+SUPPLIER = "Supplier"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     BUSINESS_CONSULTANT: [
@@ -33,7 +35,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "connector.cancel_run",
         "django_q.view_*",
     ],
+    SUPPLIER: [],
 }
+# Roles that never sign in to the admin.
+API_ONLY_ROLES = {SUPPLIER}
 
 
 def add_role_permissions(role: str, patterns: list[str]) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -12,6 +13,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from connector.models import Run
+from connector.roles import SUPPLIER
 from connector.run_views import run_snapshot
 from connector.runs import queue_run_from_admin
 
@@ -60,8 +62,16 @@ class WorkflowForm(forms.ModelForm):
             "identifier_mode",
             "sync_cron",
             "alert_emails",
+            "suppliers",
             "active",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "suppliers" in self.fields:  # only accounts of the Supplier role can be tied to a project
+            self.fields["suppliers"].queryset = (
+                get_user_model().objects.filter(groups__name=SUPPLIER).order_by("username")
+            )
 
 
 class WorkflowStepForm(forms.ModelForm):
@@ -106,6 +116,7 @@ class WorkflowAdmin(admin.ModelAdmin):
     list_select_related = ("connection",)
     search_fields = ("name",)
     readonly_fields = ("last_synced_at",)
+    filter_horizontal = ("suppliers",)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

@@ -138,7 +138,10 @@ class SupplierJobAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 job = import_uploaded_file(
-                    form.cleaned_data["workflow"], form.cleaned_data["file"], form.cleaned_data["name"]
+                    form.cleaned_data["workflow"],
+                    form.cleaned_data["file"],
+                    form.cleaned_data["name"],
+                    created_by=request.user,
                 )
             except SupplierFileError as exc:
                 form.add_error("file", str(exc))

@@ -37,3 +37,13 @@ class SdmConfig(AppConfig):
             ],
         )
         roles.add_role_permissions(roles.OPERATOR, ["sdm.view_*", "sdm.sync_workflow"])
+        roles.add_role_permissions(
+            roles.SUPPLIER,
+            [
+                "sdm.view_workflow",
+                "sdm.add_supplierjob",
+                "sdm.view_supplierjob",
+                "sdm.finalize_supplierjob",
+                "sdm.change_valuemapping",
+            ],
+        )

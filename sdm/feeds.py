@@ -140,7 +140,7 @@ def unknown_columns(workflow: Workflow, headers: list[str]) -> list[str]:
     return [c.header for c in columns if c.role == JobColumn.Role.IGNORED]
 
 
-def create_job(upload: SupplierUpload, workflow: Workflow, name: str) -> SupplierJob:
+def create_job(upload: SupplierUpload, workflow: Workflow, name: str, created_by=None) -> SupplierJob:
     """The API's job: imported like an admin upload, columns auto-mapped, values collected for mapping."""
     unknown = unknown_columns(workflow, upload.columns)
     if unknown:
@@ -149,7 +149,7 @@ def create_job(upload: SupplierUpload, workflow: Workflow, name: str) -> Supplie
             details={"unknown_columns": unknown},
         )
     try:
-        return import_supplier_file(workflow, upload.path, name or upload.file_name)
+        return import_supplier_file(workflow, upload.path, name or upload.file_name, created_by=created_by)
     except SupplierFileError as exc:
         raise FeedError.of_file(exc) from None
 

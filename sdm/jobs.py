@@ -99,7 +99,11 @@ def inspect_supplier_file(path: Path | str) -> tuple[list[str], int]:
 
 
 def import_supplier_file(
-    workflow: Workflow, path: Path | str, name: str | None = None, media_dir: Path | str | None = None
+    workflow: Workflow,
+    path: Path | str,
+    name: str | None = None,
+    media_dir: Path | str | None = None,
+    created_by=None,
 ) -> SupplierJob:
     """The one way a supplier job is made (admin upload, API, command): read the file, store its rows
     in batches, map its columns, collect the distinct values of select-like columns for mapping.
@@ -116,6 +120,7 @@ def import_supplier_file(
             name=name or Path(path).name,
             source_filename=Path(path).name,
             media_dir=str(Path(media_dir or Path(path).parent).resolve()),
+            created_by=created_by,
         )
         columns = auto_map(workflow, supplier_file.headers)
         for column in columns:
@@ -216,11 +221,11 @@ def discard_upload(path: Path | str) -> None:
         path.unlink(missing_ok=True)
 
 
-def import_uploaded_file(workflow: Workflow, upload, name: str | None = None) -> SupplierJob:
+def import_uploaded_file(workflow: Workflow, upload, name: str | None = None, created_by=None) -> SupplierJob:
     """A file uploaded in the admin: stored, then made into a job like any other."""
     target = store_upload(upload, f"{workflow.pk}-{uuid.uuid4().hex[:12]}")
     try:
-        return import_supplier_file(workflow, target, name or upload.name)
+        return import_supplier_file(workflow, target, name or upload.name, created_by=created_by)
     except SupplierFileError:
         discard_upload(target)
         raise

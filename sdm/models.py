@@ -63,6 +63,12 @@ class Workflow(models.Model):
         help_text="Cron expression for the automatic workflow sync; empty = manual only.",
     )
     active = models.BooleanField(default=True)
+    suppliers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="supplier_projects",
+        help_text="Supplier accounts (API only) that may send files to this project; each sees its own jobs.",
+    )
     last_synced_at = models.DateTimeField("last successful sync", null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -223,6 +229,15 @@ class SupplierJob(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IMPORTED)
     row_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="Who uploaded the file; a supplier sees only the jobs it created.",
+    )
     public_id = models.UUIDField(
         default=uuid.uuid4, unique=True, editable=False, help_text="The job's id in the API."
     )

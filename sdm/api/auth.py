@@ -59,6 +59,33 @@ class PerTokenRateThrottle(SimpleRateThrottle):
         return f"api-throttle-ip-{self.get_ident(request)}"
 
 
+class PerUserRateThrottle(SimpleRateThrottle):
+    """API_USER_RATE requests per user over all its tokens: minting more tokens buys no more."""
+
+    scope = "user"
+
+    def get_rate(self):
+        return settings.API_USER_RATE
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiToken):
+            return f"api-throttle-user-{request.auth.user_id}"
+        return None  # unauthenticated calls: the token endpoint has its own throttle
+
+
+class TokenEndpointThrottle(SimpleRateThrottle):
+    """API_TOKEN_RATE attempts per client address at the token endpoint: passwords are not guessed
+    at the speed of the network."""
+
+    scope = "token-endpoint"
+
+    def get_rate(self):
+        return settings.API_TOKEN_RATE
+
+    def get_cache_key(self, request, view):
+        return f"api-throttle-login-{self.get_ident(request)}"
+
+
 class RequestSizeLimit:
     """Middleware: an API request bigger than API_MAX_REQUEST_BYTES is refused before it is read."""
 

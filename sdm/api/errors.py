@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import exception_handler
 
 
@@ -18,6 +18,8 @@ def _flatten(errors, prefix: str = "") -> list[str]:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = NotFound("Not found.")  # the same answer whether a job does not exist or is someone else's
     response = exception_handler(exc, context)
     if response is not None and isinstance(exc, ValidationError):
         details = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}

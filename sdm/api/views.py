@@ -19,10 +19,12 @@ from rest_framework.views import APIView
 from connector.runs import RunAlreadyActive, start_run
 
 from .. import feeds
-from ..models import JobRow, SupplierJob, SupplierUpload, Workflow
+from ..access import jobs_for, projects_for
+from ..models import JobRow, SupplierJob, SupplierUpload
 from ..tasks import JOB_PUSH
 from ..value_mapping import auto_map_values
 from . import serializers as s
+from .auth import TokenEndpointThrottle
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,10 +50,12 @@ def feed_error(exc: feeds.FeedError) -> Response:
 class TokenView(APIView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [TokenEndpointThrottle]
     parser_classes = [JSONParser]
 
     @extend_schema(
-        request=s.TokenRequestSerializer, responses={201: s.TokenSerializer, 400: s.ErrorSerializer}
+        request=s.TokenRequestSerializer,
+        responses={201: s.TokenSerializer, 400: s.ErrorSerializer, 429: s.ErrorSerializer},
     )
     def post(self, request):
         body = s.TokenRequestSerializer(data=request.data)
@@ -71,7 +75,9 @@ class ProjectList(generics.ListAPIView):
     serializer_class = s.ProjectSerializer
     pagination_class = Pages
     required_perms = {"GET": ("sdm.view_workflow",)}
-    queryset = Workflow.objects.filter(active=True).order_by("name")
+
+    def get_queryset(self):
+        return projects_for(self.request.user).order_by("name")
 
     @extend_schema(responses={200: s.ProjectSerializer(many=True), **ERRORS})
     def get(self, request, *args, **kwargs):
@@ -81,7 +87,9 @@ class ProjectList(generics.ListAPIView):
 class ProjectDetail(generics.RetrieveAPIView):
     serializer_class = s.ProjectDetailSerializer
     required_perms = {"GET": ("sdm.view_workflow",)}
-    queryset = Workflow.objects.filter(active=True)
+
+    def get_queryset(self):
+        return projects_for(self.request.user)
 
     @extend_schema(responses={200: s.ProjectDetailSerializer, **ERRORS})
     def get(self, request, *args, **kwargs):
@@ -98,7 +106,7 @@ class ProjectTemplate(APIView):
         responses={(200, CSV): OpenApiTypes.BINARY, (200, XLSX): OpenApiTypes.BINARY, **ERRORS},
     )
     def get(self, request, pk: int):
-        project = get_object_or_404(Workflow, pk=pk, active=True)
+        project = get_object_or_404(projects_for(request.user), pk=pk)
         kind = _file_format(request)
         body = (feeds.as_xlsx if kind == "xlsx" else feeds.as_csv)(feeds.project_columns(project), [])
         return _attachment(body, kind, f"{project.name}-template")
@@ -134,7 +142,7 @@ class JobList(generics.ListCreateAPIView):
     required_perms = {"GET": ("sdm.view_supplierjob",), "POST": ("sdm.add_supplierjob", "sdm.view_workflow")}
 
     def get_queryset(self):
-        jobs = feeds.with_states(SupplierJob.objects.select_related("workflow")).order_by(
+        jobs = feeds.with_states(jobs_for(self.request.user).select_related("workflow")).order_by(
             "-created_at", "-pk"
         )
         query = self.request.query_params
@@ -175,18 +183,19 @@ class JobList(generics.ListCreateAPIView):
         upload = SupplierUpload.objects.filter(pk=data["file_id"], user=request.user).first()
         if upload is None:
             return Response({"detail": "No such file among yours."}, status=status.HTTP_400_BAD_REQUEST)
-        project = Workflow.objects.filter(pk=data["project"], active=True).first()
+        project = projects_for(request.user).filter(pk=data["project"]).first()
         if project is None:
-            return Response({"detail": "No such project."}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": "No such project among yours."}, status=status.HTTP_400_BAD_REQUEST)
         try:
-            job = feeds.create_job(upload, project, data["name"])
+            job = feeds.create_job(upload, project, data["name"], created_by=request.user)
         except feeds.FeedError as exc:
             return feed_error(exc)
         return Response({"id": str(job.public_id)}, status=status.HTTP_201_CREATED)
 
 
-def _job(job_id) -> SupplierJob:
-    return get_object_or_404(feeds.with_states(SupplierJob.objects.all()), public_id=job_id)
+def _job(request, job_id) -> SupplierJob:
+    """The job, if this user may see it; another supplier's job is "not found", as if it did not exist."""
+    return get_object_or_404(feeds.with_states(jobs_for(request.user)), public_id=job_id)
 
 
 def _job_data(job: SupplierJob) -> dict:
@@ -202,7 +211,7 @@ class JobDetail(APIView):
 
     @extend_schema(responses={200: s.JobSerializer, **ERRORS})
     def get(self, request, job_id):
-        return Response(_job_data(_job(job_id)))
+        return Response(_job_data(_job(request, job_id)))
 
 
 class JobMappings(APIView):
@@ -211,14 +220,14 @@ class JobMappings(APIView):
 
     @extend_schema(responses={200: s.ValueMappingSerializer(many=True), **ERRORS})
     def get(self, request, job_id):
-        job = _job(job_id)
+        job = _job(request, job_id)
         return Response(s.ValueMappingSerializer(job.value_mappings.all(), many=True).data)
 
     @extend_schema(
         request=s.MappingRequestSerializer, responses={200: s.ValueMappingSerializer(many=True), **ERRORS}
     )
     def post(self, request, job_id):
-        job = _job(job_id)
+        job = _job(request, job_id)
         body = s.MappingRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if body.validated_data["auto"]:
@@ -236,12 +245,12 @@ class JobFinalize(APIView):
 
     @extend_schema(request=None, responses={202: s.JobSerializer, 409: s.ErrorSerializer, **ERRORS})
     def post(self, request, job_id):
-        job = _job(job_id)
+        job = _job(request, job_id)
         try:
             start_run(JOB_PUSH, job, user=request.user)
         except RunAlreadyActive as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        return Response(_job_data(_job(job_id)), status=status.HTTP_202_ACCEPTED)
+        return Response(_job_data(_job(request, job_id)), status=status.HTTP_202_ACCEPTED)
 
 
 class JobResults(generics.ListAPIView):
@@ -250,7 +259,7 @@ class JobResults(generics.ListAPIView):
     required_perms = {"GET": ("sdm.view_supplierjob",)}
 
     def get_queryset(self):
-        job = _job(self.kwargs["job_id"])
+        job = _job(self.request, self.kwargs["job_id"])
         return JobRow.objects.filter(job=job).order_by("line")
 
     @extend_schema(responses={200: s.ResultSerializer(many=True), **ERRORS})
@@ -266,7 +275,7 @@ class JobDownload(APIView):
         responses={(200, CSV): OpenApiTypes.BINARY, (200, XLSX): OpenApiTypes.BINARY, **ERRORS},
     )
     def get(self, request, job_id):
-        job = _job(job_id)
+        job = _job(request, job_id)
         kind = _file_format(request)
         body = (feeds.as_xlsx if kind == "xlsx" else feeds.as_csv)(*feeds.mapped_rows(job))
         return _attachment(body, kind, f"job-{job.public_id}")

@@ -18,14 +18,25 @@ class Command(BaseCommand):
         )
         parser.add_argument("--email", default="")
         parser.add_argument("--password", help="default: a new random one, printed")
+        parser.add_argument(
+            "--projects",
+            default="",
+            help="supplier role: the SDM projects (workflow names, comma-separated) it may send files to",
+        )
 
     def handle(self, *args, **options):
         try:
             user, password = create_user(
-                options["username"], options["role"], email=options["email"], password=options["password"]
+                options["username"],
+                options["role"],
+                email=options["email"],
+                password=options["password"],
+                projects=options["projects"].split(","),
             )
         except ValidationError as exc:
             raise CommandError(describe_validation_error(exc)) from None
         role = user.groups.get().name
         shown = "(as given)" if options["password"] else password
-        self.stdout.write(f"User {user.username} has the role {role}; password: {shown}")
+        projects = ", ".join(user.supplier_projects.order_by("name").values_list("name", flat=True))
+        tied = f"; projects: {projects} (API only)" if projects else ""
+        self.stdout.write(f"User {user.username} has the role {role}{tied}; password: {shown}")
