@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "connector.middleware.RejectNulCharacters",
     "sdm.api.auth.RequestSizeLimit",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -220,6 +221,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["sdm.api.permissions.HasPermission"],
     "DEFAULT_THROTTLE_CLASSES": ["sdm.api.auth.PerTokenRateThrottle", "sdm.api.auth.PerUserRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["sdm.api.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "URL_FORMAT_OVERRIDE": None,  # `?format=` belongs to the download endpoints
     "EXCEPTION_HANDLER": "sdm.api.errors.api_exception_handler",

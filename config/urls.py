@@ -8,4 +8,6 @@ urlpatterns = [
     path("api/", include("sdm.api.urls")),
 ]
 
+handler400 = "sdm.api.errors.bad_request"
 handler404 = "sdm.api.errors.not_found"
+handler500 = "sdm.api.errors.server_error"

@@ -15,6 +15,7 @@ from .admin_secrets import SecretFieldsAdmin
 from .checks import check_connection
 from .forms import AkeneoConnectionForm
 from .models import AkeneoConnection, Run, RunLogEntry
+from .params import ascii_int
 from .run_views import log_entries, run_snapshot
 from .runs import kind_label, queue_run_from_admin, request_cancel
 from .tasks import STRUCTURE_SYNC
@@ -317,5 +318,4 @@ class RunAdmin(ReadOnlyAdmin):
 
 
 def _level_param(request: HttpRequest) -> int | None:
-    value = request.GET.get("level", "")
-    return int(value) if value.isdigit() else None
+    return ascii_int(request.GET.get("level"), maximum=100)

@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from connector.akeneo import AkeneoError
 from connector.models import Run
+from connector.params import ascii_int
 from connector.runs import queue_run_from_admin
 
 from .decisions import ACTION_WORDS, CREATE, REFUSE, UNCHANGED, UPDATE
@@ -274,12 +275,11 @@ class SupplierJobAdmin(admin.ModelAdmin):
     def options_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
         """Options of one attribute for the searchable picker (select2's JSON shape), 30 at a time."""
         job = self._job_or_404(request, object_id)
-        page = request.GET.get("page", "1")
         results, more = search_options(
             job,
             request.GET.get("attribute", ""),
             request.GET.get("term", "")[:100],
-            int(page) if page.isdigit() else 1,
+            ascii_int(request.GET.get("page"), minimum=1, maximum=100_000) or 1,
         )
         return JsonResponse({"results": results, "pagination": {"more": more}})
 

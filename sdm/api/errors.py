@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from django.http import Http404, JsonResponse
+from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found
+from django.views.defaults import server_error as django_server_error
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import exception_handler
 
@@ -32,3 +34,19 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """handler400: JSON under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return django_bad_request(request, exception)
+
+
+def server_error(request):
+    """handler500: with DEBUG off, a crash under /api/ still answers in the API's error shape."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "Internal error: the failure is logged; please try again later."}, status=500
+        )
+    return django_server_error(request)

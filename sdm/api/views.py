@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from connector.params import ascii_int
 from connector.runs import RunAlreadyActive, start_run
 
 from .. import feeds
@@ -25,6 +26,7 @@ from ..tasks import JOB_PUSH
 from ..value_mapping import auto_map_values
 from . import serializers as s
 from .auth import TokenEndpointThrottle
+from .parsers import SafeJSONParser
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,9 +40,26 @@ ERRORS = {
 
 
 class Pages(PageNumberPagination):
+    """Page numbers and sizes in plain digits: anything else is refused, not read as a default."""
+
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        text = request.query_params.get(self.page_size_query_param)
+        if text is None:
+            return self.page_size
+        size = ascii_int(text, minimum=1)
+        if size is None:
+            raise ValidationError({"page_size": f"A whole number from 1 to {self.max_page_size}."})
+        return min(size, self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        text = request.query_params.get(self.page_query_param, "1")
+        if text in self.last_page_strings or ascii_int(text, minimum=1) is not None:
+            return text
+        raise NotFound("Invalid page: a whole number from 1.")
 
 
 def feed_error(exc: feeds.FeedError) -> Response:
@@ -51,7 +70,7 @@ class TokenView(APIView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [TokenEndpointThrottle]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(
         request=s.TokenRequestSerializer,
@@ -113,7 +132,7 @@ class ProjectTemplate(APIView):
 
 
 class FileCreate(APIView):
-    parser_classes = [MultiPartParser, JSONParser]
+    parser_classes = [MultiPartParser, SafeJSONParser]
     required_perms = {"POST": ("sdm.add_supplierjob",)}
 
     @extend_schema(
@@ -138,7 +157,7 @@ class FileCreate(APIView):
 class JobList(generics.ListCreateAPIView):
     serializer_class = s.JobSerializer
     pagination_class = Pages
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     required_perms = {"GET": ("sdm.view_supplierjob",), "POST": ("sdm.add_supplierjob", "sdm.view_workflow")}
 
     def get_queryset(self):
@@ -151,9 +170,10 @@ class JobList(generics.ListCreateAPIView):
                 raise ValidationError({"status": "One of pending, running, done, error."})
             jobs = jobs.filter(api_status=query["status"])
         if query.get("project"):
-            if not query["project"].isdigit():
+            project = ascii_int(query["project"], minimum=1)
+            if project is None:
                 raise ValidationError({"project": "A project id."})
-            jobs = jobs.filter(workflow_id=int(query["project"]))
+            jobs = jobs.filter(workflow_id=project)
         for name, lookup in (("created_after", "created_at__gte"), ("created_before", "created_at__lt")):
             if query.get(name):
                 jobs = jobs.filter(**{lookup: _datetime(name, query[name])})
@@ -215,7 +235,7 @@ class JobDetail(APIView):
 
 
 class JobMappings(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     required_perms = {"GET": ("sdm.view_supplierjob",), "POST": ("sdm.change_valuemapping",)}
 
     @extend_schema(responses={200: s.ValueMappingSerializer(many=True), **ERRORS})
