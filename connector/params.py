@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-ASCII_DIGITS = re.compile(r"[0-9]{1,18}")
+ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 DB_MAX = 2**63 - 1
 
 

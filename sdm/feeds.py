@@ -223,6 +223,7 @@ def apply_mappings(job: SupplierJob, mappings: list[dict]) -> int:
         raise FeedError(
             "Some value mappings were refused; nothing was saved.",
             details={"errors": {"mappings": exc.errors}},
+            status=409,  # well-formed, but naming values or options this job does not have
         ) from None
 
 

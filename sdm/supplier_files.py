@@ -194,7 +194,7 @@ def _csv(path: Path, limits: Limits) -> SupplierFile:
 def _csv_problem(exc: csv.Error, line: int, limits: Limits) -> SupplierFileError:
     text = str(exc)
     if "field larger than field limit" in text:
-        return SupplierFileTooLarge(
+        return SupplierFileError(
             f"Line {line}: a cell is longer than {limits.cell_chars:,} characters (SDM_FILE_MAX_CELL_CHARS)."
         )
     if "unexpected end of data" in text or "EOF" in text:
@@ -212,7 +212,8 @@ def _check_row(cells: list[str], line: int, headers: list[str], limits: Limits, 
     for position, cell in enumerate(cells):
         name = headers[position] if position < len(headers) else f"column {position + 1}"
         if len(cell) > limits.cell_chars:
-            raise SupplierFileTooLarge(
+            # A content problem of one cell (400), not a request too large for the server (413).
+            raise SupplierFileError(
                 f"Line {line}, {name}: the cell is {len(cell):,} characters long, more than "
                 f"{limits.cell_chars:,} (SDM_FILE_MAX_CELL_CHARS)."
             )

@@ -1,5 +1,6 @@
 """schemathesis against the live API with the committed schema: every operation, a bounded number of
-generated requests each; no server error and no response outside the schema."""
+generated requests each, every check schemathesis has: no server error, no response outside the
+schema, schema-valid requests accepted (the file upload aside, see below) and invalid ones refused."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(
     user = User.objects.create_user("fuzzer", password="pw", is_staff=True)
     user.groups.add(Group.objects.get(name=SDM_ADMIN))
     _, key = issue_token(user, "schemathesis")
-    command = [
+    common = [
         shutil.which("st", path=str(Path(sys.executable).parent)) or "st",
         "run",
         str(SCHEMA),
@@ -45,7 +46,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(
         "--header",
         f"Authorization: Token {key}",
         "--checks",
-        "not_a_server_error,response_schema_conformance,content_type_conformance",
+        "all",
         "--phases",
         "examples,coverage,fuzzing",
         "--max-examples",
@@ -57,10 +58,24 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(
         "--request-timeout",
         "60",
         "--no-color",
-        "--report-dir",
-        str(tmp_path / "reports"),
     ]
-    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False, timeout=1200)
-    report = result.stdout[-6000:] + result.stderr[-2000:]
-    assert result.returncode == 0, report
-    assert "operations" in report.lower() or "passed" in report.lower(), report
+    # A file can match the schema and still be no supplier file (bytes that are not text, no data
+    # rows, a cell over a limit): the files endpoint refuses it with 400 or 413 and the reason, as its
+    # schema declares, so "schema-valid data is accepted" is the one check it is not held to.
+    runs = {
+        "every operation but the file upload": ["--exclude-path", "/api/v1/files/"],
+        "the file upload": [
+            "--include-path",
+            "/api/v1/files/",
+            "--exclude-checks",
+            "positive_data_acceptance",
+        ],
+    }
+    for what, selection in runs.items():
+        command = [*common, *selection, "--report-dir", str(tmp_path / "reports" / what.replace(" ", "-"))]
+        result = subprocess.run(
+            command, cwd=tmp_path, capture_output=True, text=True, check=False, timeout=1200
+        )
+        report = result.stdout[-6000:] + result.stderr[-2000:]
+        assert result.returncode == 0, f"{what}:\n{report}"
+        assert "operations" in report.lower() or "passed" in report.lower(), report

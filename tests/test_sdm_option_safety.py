@@ -72,7 +72,7 @@ def test_creating_an_existing_code_is_refused_everywhere_and_the_pim_option_stay
     )
 
     assert "&#x27;wood&#x27; already exists in Material" in page
-    assert answer.status_code == 400
+    assert answer.status_code == 409
     assert "'wood' already exists in Material" in answer.json()["errors"]["mappings"][0]
     bamboo.refresh_from_db()
     assert (bamboo.option_code, bamboo.create_option) == ("", False)
@@ -131,7 +131,7 @@ def test_creation_is_refused_server_side_where_the_tab_does_not_allow_it(
 
     assert page.status_code == 200
     assert "new options cannot be created for Material" in page.content.decode()
-    assert answer.status_code == 400 and "cannot be created" in answer.json()["errors"]["mappings"][0]
+    assert answer.status_code == 409 and "cannot be created" in answer.json()["errors"]["mappings"][0]
     bamboo.refresh_from_db()
     assert not bamboo.create_option
     # Planned anyway, behind the form's back: the push checks the tab again and sends nothing.
@@ -154,7 +154,7 @@ def test_a_mapped_code_must_be_an_option_of_the_attribute(admin_client, client, 
     accepted = step_post(admin_client, job, bamboo, option="wood")
 
     assert "&#x27;no_such_option&#x27; is not an option of Material" in page.content.decode()
-    assert answer.status_code == 400 and "'no_such_option'" in answer.json()["errors"]["mappings"][0]
+    assert answer.status_code == 409 and "'no_such_option'" in answer.json()["errors"]["mappings"][0]
     assert accepted.status_code == 302
     bamboo.refresh_from_db()
     assert (bamboo.option_code, bamboo.create_option) == ("wood", False)

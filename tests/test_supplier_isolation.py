@@ -94,7 +94,7 @@ def test_two_suppliers_of_one_project_see_and_touch_only_their_own_jobs(client, 
         content_type="application/json",
         **bob,
     )
-    assert stolen.status_code == 400
+    assert stolen.status_code == 404
 
     # An SDM admin sees both.
     admin = {"HTTP_AUTHORIZATION": f"Token {sdm_admin_api_key(client, 'sam')}"}
@@ -116,7 +116,7 @@ def test_a_supplier_sees_only_its_projects_and_cannot_use_the_admin(client, proj
         content_type="application/json",
         **alice,
     )
-    assert refused.status_code == 400 and refused.json()["detail"] == "No such project among yours."
+    assert refused.status_code == 404 and refused.json()["detail"] == "No such project among yours."
 
     assert not User.objects.get(username="alice").is_staff
     assert client.login(username="alice", password="pw-alice-1234")
@@ -159,5 +159,5 @@ def test_the_token_endpoint_is_throttled_per_address(client, projects, settings)
         )
         for n in range(4)
     ]
-    assert [a.status_code for a in answers] == [400, 400, 400, 429]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
     assert int(answers[-1]["Retry-After"]) > 0 and "detail" in answers[-1].json()

@@ -3,12 +3,13 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from ..models import JobRow, SupplierJob, ValueMapping, Workflow
+from .fields import FeedRowField, StrictBooleanField, StrictCharField, StrictIntegerField, StrictUUIDField
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, style={"input_type": "password"})
-    name = serializers.CharField(max_length=100, help_text="A name to tell this token apart in the admin.")
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=128, style={"input_type": "password"})
+    name = StrictCharField(max_length=100, help_text="A name to tell this token apart in the admin.")
 
 
 class TokenSerializer(serializers.Serializer):
@@ -33,7 +34,7 @@ class ProjectDetailSerializer(ProjectSerializer):
 
 class FileJsonSerializer(serializers.Serializer):
     data = serializers.ListField(
-        child=serializers.DictField(child=serializers.JSONField(allow_null=True)),
+        child=FeedRowField(child=serializers.JSONField(allow_null=True)),
         min_length=1,
         help_text='One object per product: {"column": "value", ...}; a missing or null value is empty.',
     )
@@ -51,9 +52,9 @@ class FileSerializer(serializers.Serializer):
 
 
 class JobCreateSerializer(serializers.Serializer):
-    file_id = serializers.UUIDField()
-    name = serializers.CharField(max_length=200)
-    project = serializers.IntegerField(help_text="The project (workflow) id.")
+    file_id = StrictUUIDField()
+    name = StrictCharField(max_length=200)
+    project = StrictIntegerField(min_value=1, max_value=2**63 - 1, help_text="The project (workflow) id.")
 
 
 class JobCreatedSerializer(serializers.Serializer):
@@ -74,21 +75,21 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class MappingItemSerializer(serializers.Serializer):
-    attribute = serializers.CharField(max_length=255)
-    value = serializers.CharField(max_length=500, allow_blank=True)
-    option = serializers.CharField(max_length=255, allow_blank=True)
-    create = serializers.BooleanField(
+    attribute = StrictCharField(max_length=255)
+    value = StrictCharField(max_length=500, allow_blank=True)
+    option = StrictCharField(max_length=255, allow_blank=True)
+    create = StrictBooleanField(
         default=False,
         help_text="Create `option` as a new PIM option (only where the attribute configuration allows it; "
         "never for a code that exists).",
     )
-    table_column = serializers.CharField(
+    table_column = StrictCharField(
         max_length=255, required=False, default="", allow_blank=True, help_text="For a table attribute."
     )
 
 
 class MappingRequestSerializer(serializers.Serializer):
-    auto = serializers.BooleanField(default=False, help_text="Accept every suggested option first.")
+    auto = StrictBooleanField(default=False, help_text="Accept every suggested option first.")
     mappings = MappingItemSerializer(many=True, required=False, default=list)
 
 

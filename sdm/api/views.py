@@ -50,10 +50,20 @@ class Pages(PageNumberPagination):
         text = request.query_params.get(self.page_size_query_param)
         if text is None:
             return self.page_size
-        size = ascii_int(text, minimum=1)
+        size = ascii_int(text, minimum=1, maximum=self.max_page_size)
         if size is None:
             raise ValidationError({"page_size": f"A whole number from 1 to {self.max_page_size}."})
-        return min(size, self.max_page_size)
+        return size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.page_query_param: {"type": "integer", "minimum": 1},
+            self.page_size_query_param: {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"] = bounds.get(parameter["name"], parameter["schema"])
+        return parameters
 
     def get_page_number(self, request, paginator):
         text = request.query_params.get(self.page_query_param, "1")
@@ -74,7 +84,12 @@ class TokenView(APIView):
 
     @extend_schema(
         request=s.TokenRequestSerializer,
-        responses={201: s.TokenSerializer, 400: s.ErrorSerializer, 429: s.ErrorSerializer},
+        responses={
+            201: s.TokenSerializer,
+            400: s.ErrorSerializer,
+            401: s.ErrorSerializer,
+            429: s.ErrorSerializer,
+        },
     )
     def post(self, request):
         body = s.TokenRequestSerializer(data=request.data)
@@ -84,7 +99,7 @@ class TokenView(APIView):
         )
         if user is None or not user.is_active:
             return Response(
-                {"detail": "Unknown user name or wrong password."}, status=status.HTTP_400_BAD_REQUEST
+                {"detail": "Unknown user name or wrong password."}, status=status.HTTP_401_UNAUTHORIZED
             )
         token, key = feeds.issue_token(user, body.validated_data["name"])
         return Response({"key": key, "name": token.name}, status=status.HTTP_201_CREATED)
@@ -165,17 +180,17 @@ class JobList(generics.ListCreateAPIView):
             "-created_at", "-pk"
         )
         query = self.request.query_params
-        if query.get("status"):
+        if "status" in query:
             if query["status"] not in ("pending", "running", "done", "error"):
                 raise ValidationError({"status": "One of pending, running, done, error."})
             jobs = jobs.filter(api_status=query["status"])
-        if query.get("project"):
+        if "project" in query:
             project = ascii_int(query["project"], minimum=1)
             if project is None:
                 raise ValidationError({"project": "A project id."})
             jobs = jobs.filter(workflow_id=project)
         for name, lookup in (("created_after", "created_at__gte"), ("created_before", "created_at__lt")):
-            if query.get(name):
+            if name in query:
                 jobs = jobs.filter(**{lookup: _datetime(name, query[name])})
         return jobs
 
@@ -186,7 +201,7 @@ class JobList(generics.ListCreateAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=["pending", "running", "done", "error"]),
-            OpenApiParameter("project", int),
+            OpenApiParameter("project", {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}),
             OpenApiParameter("created_after", OpenApiTypes.DATETIME),
             OpenApiParameter("created_before", OpenApiTypes.DATETIME),
         ],
@@ -202,10 +217,10 @@ class JobList(generics.ListCreateAPIView):
         data = body.validated_data
         upload = SupplierUpload.objects.filter(pk=data["file_id"], user=request.user).first()
         if upload is None:
-            return Response({"detail": "No such file among yours."}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": "No such file among yours."}, status=status.HTTP_404_NOT_FOUND)
         project = projects_for(request.user).filter(pk=data["project"]).first()
         if project is None:
-            return Response({"detail": "No such project among yours."}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": "No such project among yours."}, status=status.HTTP_404_NOT_FOUND)
         try:
             job = feeds.create_job(upload, project, data["name"], created_by=request.user)
         except feeds.FeedError as exc:
@@ -244,7 +259,10 @@ class JobMappings(APIView):
         return Response(s.ValueMappingSerializer(job.value_mappings.all(), many=True).data)
 
     @extend_schema(
-        request=s.MappingRequestSerializer, responses={200: s.ValueMappingSerializer(many=True), **ERRORS}
+        request=s.MappingRequestSerializer,
+        responses={200: s.ValueMappingSerializer(many=True), **ERRORS, 409: s.ErrorSerializer},
+        description="A mapping that names a value this job does not have, or an option the attribute "
+        "does not have, is refused with 409 and the reasons; nothing is saved then.",
     )
     def post(self, request, job_id):
         job = _job(request, job_id)
