@@ -30,8 +30,26 @@ from .models import JobColumn, JobRow, SupplierJob, ValueMapping, Workflow
 from .option_creation import planned_options
 from .preview import predict, preview_job
 from .supplier_files import ACCEPTED_DESCRIPTION, SupplierFileError, check_file_name
-from .tasks import JOB_PUSH
+from .tasks import JOB_IMPORT, JOB_PUSH
 from .value_mapping import MappingRefused, auto_map_values, save_mappings, unmapped, unmapped_count
+
+
+def duplicates_note(job: SupplierJob) -> str:
+    """Identifiers on several rows of the file, in words (those rows are refused at push)."""
+    duplicates = duplicate_identifiers(job)
+    if not duplicates:
+        return ""
+    shown = "; ".join(
+        f"{code} (lines {', '.join(map(str, lines))})" for code, lines in list(duplicates.items())[:10]
+    )
+    return f"{len(duplicates)} identifiers are on several rows; those rows will be refused: {shown}"
+
+
+def import_run(job: SupplierJob) -> Run | None:
+    """The background import of a job still importing or refused, for its progress banner."""
+    if job.status not in (SupplierJob.Status.IMPORTING, SupplierJob.Status.IMPORT_FAILED):
+        return None
+    return Run.objects.for_target(job, JOB_IMPORT).order_by("-pk").first()
 
 
 class SupplierFileForm(forms.Form):
@@ -158,21 +176,21 @@ class SupplierJobAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/sdm/supplierjob/upload.html", context)
 
     def _report_import(self, request, job: SupplierJob) -> None:
+        if job.status == SupplierJob.Status.IMPORTING:
+            messages.success(
+                request,
+                f"{job.source_filename} is being imported into {job} in the background; this page shows "
+                "its progress. Map its columns and values once it is done.",
+            )
+            return
+        if job.status == SupplierJob.Status.IMPORT_FAILED:
+            messages.error(request, f"{job.source_filename} was refused: {job.import_error}")
+            return
         unmapped = unmapped_count(job)
         next_step = (
             f"{unmapped} values need a PIM option: map them." if unmapped else "Check the column mapping."
         )
         messages.success(request, f"Imported {job.row_count} rows into {job}. {next_step}")
-        duplicates = duplicate_identifiers(job)
-        if duplicates:
-            shown = "; ".join(
-                f"{code} (lines {', '.join(map(str, lines))})"
-                for code, lines in list(duplicates.items())[:10]
-            )
-            messages.warning(
-                request,
-                f"{len(duplicates)} identifiers are on several rows; those rows will be refused: {shown}",
-            )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -220,6 +238,8 @@ class SupplierJobAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "can_finalize": request.user.has_perm("sdm.finalize_supplierjob"),
             "unmapped": job.unmapped if job is not None else 0,
+            "import_run": import_run(job) if job is not None else None,
+            "duplicates": duplicates_note(job) if job is not None else "",
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -12,6 +12,7 @@ class SdmConfig(AppConfig):
 
         runs.register_kind(tasks.WORKFLOW_SYNC, "SDM workflow sync", tasks.run_workflow_sync)
         runs.register_kind(tasks.JOB_PUSH, "Supplier job push", tasks.run_job_push)
+        runs.register_kind(tasks.JOB_IMPORT, "Supplier file import", tasks.run_job_import)
         roles.add_role_permissions(
             roles.BUSINESS_CONSULTANT,
             [

@@ -23,9 +23,9 @@ from connector.models import Run, RunStatus
 from .jobs import (
     auto_map,
     discard_upload,
-    import_supplier_file,
     inspect_supplier_file,
     normalize,
+    start_import,
     store_upload,
     upload_folder,
 )
@@ -149,7 +149,9 @@ def create_job(upload: SupplierUpload, workflow: Workflow, name: str, created_by
             details={"unknown_columns": unknown},
         )
     try:
-        return import_supplier_file(workflow, upload.path, name or upload.file_name, created_by=created_by)
+        return start_import(
+            workflow, upload.path, name or upload.file_name, created_by=created_by, user=created_by
+        )
     except SupplierFileError as exc:
         raise FeedError.of_file(exc) from None
 
@@ -173,6 +175,8 @@ def with_states(jobs):
         unmapped=Count("value_mappings", filter=unmapped("value_mappings__")),
     ).annotate(
         api_status=Case(
+            When(status=SupplierJob.Status.IMPORTING, then=Value("running")),
+            When(status=SupplierJob.Status.IMPORT_FAILED, then=Value("error")),
             When(push_status__in=[RunStatus.QUEUED, RunStatus.IN_PROGRESS], then=Value("running")),
             When(push_status=RunStatus.FAILED, then=Value("error")),
             When(status__in=[SupplierJob.Status.PUSHED, SupplierJob.Status.PARTIAL], then=Value("done")),
@@ -184,6 +188,10 @@ def with_states(jobs):
 
 def job_state(job: SupplierJob) -> JobState:
     """The state of a job from ``with_states``."""
+    if job.status == SupplierJob.Status.IMPORTING:
+        return JobState("running", "import", "Importing the file: its rows are being read.")
+    if job.status == SupplierJob.Status.IMPORT_FAILED:
+        return JobState("error", "import", job.import_error or "The file was refused.")
     if job.api_status == "running":
         return JobState("running", "push", f"Pushing to the PIM ({job.push_done or 0} rows done).")
     if job.api_status == "error":

@@ -7,7 +7,6 @@ import unicodedata
 import uuid
 from pathlib import Path
 
-from django.db import transaction
 from django.db.models import Count
 
 from connector.pages import in_pages
@@ -108,25 +107,62 @@ def import_supplier_file(
     """The one way a supplier job is made (admin upload, API, command): read the file, store its rows
     in batches, map its columns, collect the distinct values of select-like columns for mapping.
 
-    Media cells that name files are looked up in ``media_dir`` (default: the file's own folder).
-    Raises ``SupplierFileError`` (nothing is stored) for a file that cannot be a supplier file.
+    Here in the caller's process (the command, the tests); uploads go through ``start_import``,
+    which does the same in a background run. Media cells that name files are looked up in
+    ``media_dir`` (default: the file's own folder). Raises ``SupplierFileError`` (nothing is kept)
+    for a file that cannot be a supplier file.
+    """
+    job = new_job(workflow, path, name, media_dir, created_by)
+    try:
+        fill_job(job, path)
+    except SupplierFileError:
+        job.delete()
+        raise
+    job.refresh_from_db()
+    return job
+
+
+def new_job(
+    workflow: Workflow,
+    path: Path | str,
+    name: str | None = None,
+    media_dir: Path | str | None = None,
+    created_by=None,
+) -> SupplierJob:
+    """The job of a file about to be read, in the "importing" state; its first row is checked now."""
+    # The file type, the limits checked before reading, the column names, one data row at least:
+    # what refuses most bad files at once, before the background reads the rest.
+    if next(open_supplier_file(path).rows, None) is None:
+        raise SupplierFileError(NO_DATA_ROWS)
+    return SupplierJob.objects.create(
+        workflow=workflow,
+        name=name or Path(path).name,
+        source_filename=Path(path).name,
+        media_dir=str(Path(media_dir or Path(path).parent).resolve()),
+        created_by=created_by,
+        status=SupplierJob.Status.IMPORTING,
+    )
+
+
+def fill_job(job: SupplierJob, path: Path | str, progress=None) -> None:
+    """Read the file into ``job``: columns, rows, values to map.
+
+    Rows are written a batch per transaction, so other requests (a supplier polling its status)
+    never wait for a whole import; the job stays "importing", which nothing acts on, until the
+    last batch is in. On a refusal its rows are removed and ``SupplierFileError`` is raised.
     """
     from .value_mapping import collect_values  # value mapping builds on this module
 
     supplier_file = open_supplier_file(path)
-    with transaction.atomic():
-        job = SupplierJob.objects.create(
-            workflow=workflow,
-            name=name or Path(path).name,
-            source_filename=Path(path).name,
-            media_dir=str(Path(media_dir or Path(path).parent).resolve()),
-            created_by=created_by,
-        )
-        columns = auto_map(workflow, supplier_file.headers)
+    # A rerun after a killed import starts over: nothing of the first attempt is pushed or kept.
+    JobRow.objects.filter(job=job).delete()
+    JobColumn.objects.filter(job=job).delete()
+    try:
+        columns = auto_map(job.workflow, supplier_file.headers)
         for column in columns:
             column.job = job
         JobColumn.objects.bulk_create(columns)
-        id_position = identifier_position(workflow, columns)
+        id_position = identifier_position(job.workflow, columns)
         batch: list[JobRow] = []
         count = 0
         for count, cells in enumerate(supplier_file.rows, start=1):
@@ -137,12 +173,35 @@ def import_supplier_file(
             if len(batch) >= ROW_BATCH:
                 JobRow.objects.bulk_create(batch)
                 batch = []
+                if progress is not None:
+                    progress.advance(ROW_BATCH)
+                    progress.checkpoint()
         if count == 0:
             raise SupplierFileError(NO_DATA_ROWS)
         JobRow.objects.bulk_create(batch)
-        SupplierJob.objects.filter(pk=job.pk).update(row_count=count)
+        if progress is not None:
+            progress.advance(len(batch))
         job.row_count = count
         collect_values(job)
+    except BaseException:
+        JobRow.objects.filter(job=job).delete()
+        JobColumn.objects.filter(job=job).delete()
+        raise
+    SupplierJob.objects.filter(pk=job.pk).update(row_count=count, status=SupplierJob.Status.IMPORTED)
+    job.status = SupplierJob.Status.IMPORTED
+
+
+def start_import(
+    workflow: Workflow, path: Path | str, name: str | None = None, created_by=None, user=None
+) -> SupplierJob:
+    """An uploaded file, imported by a background run (progress on the run, never a web worker's
+    time); returns its job at once, in the "importing" state."""
+    from connector.runs import start_run
+
+    from .tasks import JOB_IMPORT
+
+    job = new_job(workflow, path, name, created_by=created_by)
+    start_run(JOB_IMPORT, job, user=user, params={"path": str(path)})
     job.refresh_from_db()
     return job
 
@@ -222,10 +281,10 @@ def discard_upload(path: Path | str) -> None:
 
 
 def import_uploaded_file(workflow: Workflow, upload, name: str | None = None, created_by=None) -> SupplierJob:
-    """A file uploaded in the admin: stored, then made into a job like any other."""
+    """A file uploaded in the admin: stored, checked, then imported in the background."""
     target = store_upload(upload, f"{workflow.pk}-{uuid.uuid4().hex[:12]}")
     try:
-        return import_supplier_file(workflow, target, name or upload.name, created_by=created_by)
+        return start_import(workflow, target, name or upload.name, created_by=created_by, user=created_by)
     except SupplierFileError:
         discard_upload(target)
         raise

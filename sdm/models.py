@@ -216,6 +216,8 @@ class SupplierJob(models.Model):
     """A supplier file onboarded into a workflow: rows, column mapping, value mapping, push."""
 
     class Status(models.TextChoices):
+        IMPORTING = "importing", "Importing"
+        IMPORT_FAILED = "import_failed", "Import refused"
         IMPORTED = "imported", "Imported"
         PUSHED = "pushed", "Pushed"
         PARTIAL = "partial", "Pushed with failures"
@@ -228,6 +230,7 @@ class SupplierJob(models.Model):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IMPORTED)
     row_count = models.PositiveIntegerField(default=0)
+    import_error = models.TextField(blank=True, editable=False, help_text="Why the file was refused.")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from connector.models import RunStatus
-from connector.runs import RunAlreadyActive, RunContext, RunFailed, start_run, start_scheduled_run
+from connector.runs import (
+    RunAlreadyActive,
+    RunCancelled,
+    RunContext,
+    RunFailed,
+    start_run,
+    start_scheduled_run,
+)
 from connector.tasks import STRUCTURE_SYNC
 
 from .models import Workflow
@@ -11,6 +18,7 @@ from .sync import rebuild_project_configuration
 
 WORKFLOW_SYNC = "sdm_workflow_sync"
 JOB_PUSH = "sdm_job_push"
+JOB_IMPORT = "sdm_job_import"
 
 
 def run_workflow_sync(context: RunContext) -> None:
@@ -69,6 +77,8 @@ def run_job_push(context: RunContext) -> None:
     from .push import push_job
 
     job: SupplierJob = context.target
+    if job.status in (SupplierJob.Status.IMPORTING, SupplierJob.Status.IMPORT_FAILED):
+        raise RunFailed(f"{job} has no rows to push: {job.get_status_display().lower()}.")
     context.info(f"Pushing {job} to {job.workflow.connection.base_url}.")
     try:
         with job.workflow.connection.client() as client:
@@ -82,3 +92,33 @@ def run_job_push(context: RunContext) -> None:
         f"Pushed: {summary.created} created, {summary.updated} updated, {summary.skipped} unchanged "
         f"(not sent), {summary.failed} failed."
     )
+
+
+def run_job_import(context: RunContext) -> None:
+    """A supplier file read into its job in the background: rows counted first (the run's total)."""
+    from .jobs import discard_upload, fill_job, inspect_supplier_file
+    from .models import SupplierJob
+    from .supplier_files import SupplierFileError
+
+    job: SupplierJob = context.target
+    path = context.params["path"]
+    context.info(f"Importing {job.source_filename} into {job}.")
+    try:
+        _, rows = inspect_supplier_file(path)
+        context.set_total(rows)
+        fill_job(job, path, progress=context)
+    except (SupplierFileError, OSError) as exc:
+        reason = str(exc) if isinstance(exc, SupplierFileError) else f"The file cannot be read: {exc}"
+        SupplierJob.objects.filter(pk=job.pk).update(
+            status=SupplierJob.Status.IMPORT_FAILED, import_error=reason
+        )
+        discard_upload(path)
+        raise RunFailed(reason) from None
+    except RunCancelled:
+        SupplierJob.objects.filter(pk=job.pk).update(
+            status=SupplierJob.Status.IMPORT_FAILED, import_error="The import was cancelled."
+        )
+        raise
+    context.count("rows", job.row_count)
+    context.info(f"Imported {job.row_count} rows.")
+    context.set_result({"job": job.pk, "rows": job.row_count})

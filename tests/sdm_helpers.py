@@ -43,3 +43,11 @@ def sdm_admin_api_key(client, username: str = "bot") -> str:
         content_type="application/json",
     )
     return answer.json()["key"]
+
+
+def background_done():
+    """A context in which what a request queued for after its commit runs at the end (the suite's
+    transaction never commits, so a background run, with Q_SYNC, would otherwise never start)."""
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=True)

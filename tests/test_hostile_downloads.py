@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from connector.roles import SDM_ADMIN
 from sdm.feeds import neutralize
+from tests.sdm_helpers import background_done
 from tests.test_supplier_api import named, project, token_via_client, user_with  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -47,12 +48,13 @@ def test_the_job_download_neutralizes_formulas_in_csv_and_xlsx(client, project):
     lines.append("F-9,accessories,-5")
     upload = client.post("/api/v1/files/", {"file": named("\n".join(lines).encode(), "feed.csv")}, **auth)
     assert upload.status_code == 201, upload.content
-    job = client.post(
-        "/api/v1/jobs/",
-        {"file_id": upload.json()["id"], "name": "formulas", "project": project.pk},
-        content_type="application/json",
-        **auth,
-    )
+    with background_done():
+        job = client.post(
+            "/api/v1/jobs/",
+            {"file_id": upload.json()["id"], "name": "formulas", "project": project.pk},
+            content_type="application/json",
+            **auth,
+        )
     assert job.status_code == 201, job.content
     url = f"/api/v1/jobs/{job.json()['id']}/download/"
 

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from sdm.models import JobColumn, JobRow, SupplierJob
-from tests.sdm_helpers import make_workflow, sdm_admin_api_key, sync_workflow
+from tests.sdm_helpers import background_done, make_workflow, sdm_admin_api_key, sync_workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +49,11 @@ def snapshot(job: SupplierJob) -> dict:
 
 
 def through_admin(admin_client, workflow, data: bytes, name: str):
-    return admin_client.post(
-        reverse("admin:sdm_supplierjob_add"),
-        {"workflow": workflow.pk, "file": SimpleUploadedFile(name, data), "name": ""},
-    )
+    with background_done():  # the import runs in the background, here at the end of the request
+        return admin_client.post(
+            reverse("admin:sdm_supplierjob_add"),
+            {"workflow": workflow.pk, "file": SimpleUploadedFile(name, data), "name": ""},
+        )
 
 
 def through_api(client, key: str, workflow, data: bytes, name: str):
@@ -62,12 +63,13 @@ def through_api(client, key: str, workflow, data: bytes, name: str):
     upload = client.post("/api/v1/files/", {"file": handle}, **auth)
     if upload.status_code != 201:
         return upload
-    return client.post(
-        "/api/v1/jobs/",
-        {"file_id": upload.json()["id"], "name": "api", "project": workflow.pk},
-        content_type="application/json",
-        **auth,
-    )
+    with background_done():
+        return client.post(
+            "/api/v1/jobs/",
+            {"file_id": upload.json()["id"], "name": "api", "project": workflow.pk},
+            content_type="application/json",
+            **auth,
+        )
 
 
 def through_command(workflow, path) -> SupplierJob:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from connector.models import Run
 from sdm.jobs import import_supplier_file
 from sdm.models import JobRow
-from tests.sdm_helpers import make_workflow, sync_workflow
+from tests.sdm_helpers import background_done, make_workflow, sync_workflow
 from tests.test_sdm_push import new_row, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -108,10 +108,11 @@ def test_uploading_a_supplier_file_in_the_admin_imports_it(admin_client, fake_ak
     sync_workflow(workflow)
     data = write_csv(tmp_path / "upload.csv", [new_row(1), new_row(2)]).read_bytes()
 
-    response = admin_client.post(
-        reverse("admin:sdm_supplierjob_add"),
-        {"workflow": workflow.pk, "file": SimpleUploadedFile("upload.csv", data, "text/csv"), "name": ""},
-    )
+    with background_done():
+        response = admin_client.post(
+            reverse("admin:sdm_supplierjob_add"),
+            {"workflow": workflow.pk, "file": SimpleUploadedFile("upload.csv", data, "text/csv"), "name": ""},
+        )
 
     job = SupplierJob.objects.get(name="upload.csv")
     assert response.status_code == 302

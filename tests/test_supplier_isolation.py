@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from sdm.models import SupplierJob
-from tests.sdm_helpers import make_workflow, sdm_admin_api_key, sync_workflow
+from tests.sdm_helpers import background_done, make_workflow, sdm_admin_api_key, sync_workflow
 from tests.test_supplier_api import named
 
 pytestmark = pytest.mark.django_db
@@ -56,12 +56,13 @@ def supplier(client, username: str, projects: str) -> dict:
 def new_job(client, auth, project) -> str:
     upload = client.post("/api/v1/files/", {"file": named(FEED, "feed.csv")}, **auth)
     assert upload.status_code == 201, upload.content
-    job = client.post(
-        "/api/v1/jobs/",
-        {"file_id": upload.json()["id"], "name": "mine", "project": project.pk},
-        content_type="application/json",
-        **auth,
-    )
+    with background_done():
+        job = client.post(
+            "/api/v1/jobs/",
+            {"file_id": upload.json()["id"], "name": "mine", "project": project.pk},
+            content_type="application/json",
+            **auth,
+        )
     assert job.status_code == 201, job.content
     return job.json()["id"]
 

@@ -284,6 +284,9 @@ class JobFinalize(APIView):
     @extend_schema(request=None, responses={202: s.JobSerializer, 409: s.ErrorSerializer, **ERRORS})
     def post(self, request, job_id):
         job = _job(request, job_id)
+        if job.status in (SupplierJob.Status.IMPORTING, SupplierJob.Status.IMPORT_FAILED):
+            state = feeds.job_state(job)
+            return Response({"detail": f"Not finalized: {state.message}"}, status=status.HTTP_409_CONFLICT)
         try:
             start_run(JOB_PUSH, job, user=request.user)
         except RunAlreadyActive as exc:
