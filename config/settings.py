@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "connector.middleware.RejectNulCharacters",
     "sdm.api.auth.RequestSizeLimit",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -130,7 +131,16 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
+# Static files are served by the application itself (WhiteNoise) from STATIC_ROOT, filled by
+# `collectstatic`; in DEBUG they are found in the apps, as runserver does.
+WHITENOISE_USE_FINDERS = DEBUG
+
+# REDIS_URL switches the django-q broker and the cache (the API throttles count in it) to Redis;
+# without it the broker is the database and the cache is per process (fine for one web process).
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
 LOGIN_URL = "admin:login"
 
@@ -177,7 +187,7 @@ SDM_MEDIA_MAX_BYTES = env("SDM_MEDIA_MAX_BYTES")
 # task to a second worker; the run row, not the broker, owns retries and resume, so one attempt.
 Q_CLUSTER = {
     "name": "connector",
-    "orm": "default",
+    **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default"}),
     "workers": env("Q_WORKERS"),
     "timeout": env("Q_TIMEOUT"),
     "retry": env("Q_TIMEOUT") + 600,

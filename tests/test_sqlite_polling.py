@@ -11,24 +11,17 @@ from __future__ import annotations
 import csv
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers.processes import ROOT, background, free_port, stop, wait_for_port
+
 ROWS = 400
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Install:
@@ -51,27 +44,8 @@ class Install:
         assert done.returncode == 0, f"manage.py {' '.join(args)}: {done.stderr[-3000:]}"
         return done.stdout
 
-    def start(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-
-def wait_for_port(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            assert server.poll() is None, server.stderr.read()
-            assert time.monotonic() < deadline, "the web server did not start"
-            time.sleep(0.1)
+    def start(self, log: Path, *args: str) -> subprocess.Popen:
+        return background([sys.executable, "manage.py", *args], self.env, log)
 
 
 @pytest.fixture
@@ -105,7 +79,7 @@ def test_polling_the_job_status_during_a_push_never_locks_the_database(install, 
     job = json.loads(install.manage("sdm_job_import", "--workflow=demo", f"--file={feed}", "--json"))["job"]
 
     port = free_port()
-    web = install.start("runserver", f"127.0.0.1:{port}", "--noreload")
+    web = install.start(tmp_path / "web.log", "runserver", f"127.0.0.1:{port}", "--noreload")
     try:
         wait_for_port(port, web)
         base = f"http://127.0.0.1:{port}/api/v1"
@@ -120,7 +94,14 @@ def test_polling_the_job_status_during_a_push_never_locks_the_database(install, 
 
         # Each product batch takes a moment in the PIM, so the polls overlap the push's writes.
         fake_akeneo.faults.delay(0.3, path_prefix="/api/rest/v1/products")
-        push = install.start("sdm_job_finalize", f"--job={job}", "--json")
+        push = subprocess.Popen(
+            [sys.executable, "manage.py", "sdm_job_finalize", f"--job={job}", "--json"],
+            cwd=ROOT,
+            env=install.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         answers: list[int] = []
         errors: list[str] = []
 
@@ -140,8 +121,7 @@ def test_polling_the_job_status_during_a_push_never_locks_the_database(install, 
         for poller in pollers:
             poller.join()
     finally:
-        web.kill()
-        web.wait()
+        stop(web)
 
     assert push.returncode == 0, err[-3000:]
     result = json.loads(out)
