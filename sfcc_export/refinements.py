@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,7 +32,11 @@ def default_webdav_path(profile: ExportProfile) -> str:
     return f"Impex/src/instance/{profile.storefront_catalog_id}.xml"
 
 
-def read_refinements(source: Path | str | BinaryIO) -> dict[str, str]:
+# Top-level elements of a catalog export, dropped once read so memory stays flat on a big file.
+TOP_LEVEL = [CATEGORY] + [f"{{{NS}}}{name}" for name in ("category-assignment", "product", "recommendation")]
+
+
+def read_refinements(path: Path | str) -> dict[str, str]:
     """category id → its <refinement-definitions> element, serialized, from a catalog export.
 
     Streamed (a storefront export can be hundreds of MB): each top-level element is dropped once
@@ -41,37 +44,30 @@ def read_refinements(source: Path | str | BinaryIO) -> dict[str, str]:
     accepted: no DTD, no entity, no element of another namespace (XInclude among them).
     """
     found: dict[str, str] = {}
-    root = None
+    options = {"resolve_entities": False, "load_dtd": False, "no_network": True, "huge_tree": True}
     try:
-        for event, element in etree.iterparse(
-            source if not isinstance(source, Path) else str(source),
-            events=("start", "end"),
-            resolve_entities=False,
-            load_dtd=False,
-            no_network=True,
-            huge_tree=True,
-            remove_comments=True,
-            remove_pis=True,
+        for _, root in etree.iterparse(str(path), events=("start",), **options):
+            _check_document(root)  # the root element, and a DTD before it, are all this first pass reads
+            break
+        else:
+            raise RefinementsUnreadable("The catalog export is empty.")
+        for _, element in etree.iterparse(
+            str(path), events=("end",), tag=TOP_LEVEL, remove_comments=True, remove_pis=True, **options
         ):
-            if root is None:
-                _check_document(element)
-                root = element
-                continue
-            if event != "end" or element.getparent() is not root:
-                continue
+            parent = element.getparent()
+            if parent is None or parent.getparent() is not None:
+                continue  # not directly under <catalog>
             if element.tag == CATEGORY:
                 definitions = element.find(DEFINITIONS)
                 if definitions is not None and len(definitions):
                     category = element.get("category-id")
                     if not category:
-                        raise RefinementsUnreadable(
-                            "A <category> with refinement definitions has no category-id."
-                        )
+                        raise RefinementsUnreadable("A category with refinement definitions has no id.")
                     _check_fragment(definitions, category)
                     found[category] = etree.tostring(definitions, encoding="unicode")
             element.clear()
             while element.getprevious() is not None:
-                del root[0]
+                del parent[0]
     except etree.XMLSyntaxError as exc:
         raise RefinementsUnreadable(f"The catalog export is not well-formed XML: {exc}") from None
     return found
