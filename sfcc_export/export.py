@@ -44,11 +44,23 @@ def output_root(profile: ExportProfile, override: str | None = None) -> Path:
     return Path(override or profile.output_dir or Path(settings.EXPORT_ROOT) / profile.name)
 
 
+# A folder being written carries this suffix until its files are complete: a failed or killed
+# export leaves "...-run12.partial", never a folder that looks like a finished site archive.
+PARTIAL_SUFFIX = ".partial"
+
+
 def archive_folder(profile: ExportProfile, run_id: int, override: str | None = None) -> Path:
+    """The folder a run writes into, under its partial name until ``complete_folder``."""
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    folder = output_root(profile, override) / f"{stamp}-run{run_id}"
+    folder = output_root(profile, override) / f"{stamp}-run{run_id}{PARTIAL_SUFFIX}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def complete_folder(folder: Path) -> Path:
+    final = folder.with_name(folder.name.removesuffix(PARTIAL_SUFFIX))
+    folder.rename(final)
+    return final
 
 
 def catalog_path(folder: Path, catalog_id: str) -> Path:
@@ -132,6 +144,10 @@ def export_catalogs(
         )
         try:
             outcome = export.run(files)
+            # Listed before deliver(), which gives the folder its final name.
+            written = [path for path in (files.master, files.storefront) if path]
+            if files.pricebooks:
+                written += sorted(files.pricebooks.glob("*.xml"))
             deliver()
             export.commit()
         finally:
@@ -139,9 +155,6 @@ def export_catalogs(
     watermark = outcome.watermark or since
     if watermark is None:
         watermark = max((stamp for stamp in previous.values() if stamp), default=None)
-    written = [path for path in (files.master, files.storefront) if path]
-    if files.pricebooks:
-        written += sorted(files.pricebooks.glob("*.xml"))
     return {
         "files": [str(path.relative_to(folder)) for path in written],
         "counts": outcome.counts,
@@ -210,7 +223,9 @@ def run_jobs(
             progress.warning(f"Reference entity '{code}' is not in the mirror: synchronise the structure.")
 
     def finish() -> None:
-        archive = zip_archive(folder)
+        final = complete_folder(folder)
+        result["folder"] = str(final)
+        archive = zip_archive(final)
         result["archive"] = str(archive)
         if deliver:
             try:
