@@ -305,6 +305,12 @@ class JobRow(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING, db_index=True)
     message = models.TextField(blank=True)
     pushed_at = models.DateTimeField(null=True, blank=True)
+    sent_as_new = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Sent to the PIM as a new product by an attempt that may not have lived to record "
+        "its answer: a rerun then reports the product created, not updated.",
+    )
 
     class Meta:
         ordering = ["job", "line"]

@@ -19,7 +19,7 @@ from connector.akeneo import AkeneoClient
 from connector.pages import in_pages
 
 from .cells import split_list
-from .decisions import OUTCOME_OF, REFUSE, UNCHANGED, Decider, RowVerdict, pending_rows
+from .decisions import CREATE, OUTCOME_OF, REFUSE, UNCHANGED, Decider, RowVerdict, pending_rows
 from .media import AssetMaker, MediaError, MediaUploader
 from .models import JobColumn, JobRow, SupplierJob
 from .option_creation import create_planned_options
@@ -60,6 +60,10 @@ def _push_rows(client, decider: Decider, rows, failed_models, assets, media, pro
     final: list[tuple[JobRow, str, str]] = []
     for verdict in decider.judge(client, rows):
         row = verdict.row
+        if verdict.action == UNCHANGED and row.sent_as_new:
+            # Created by an earlier attempt of this push that died before recording it.
+            final.append((row, JobRow.Outcome.CREATED, ""))
+            continue
         if verdict.action in (REFUSE, UNCHANGED):
             final.append((row, OUTCOME_OF[verdict.action], verdict.message))
             continue
@@ -152,6 +156,7 @@ def _push_batch(
     refused: list[tuple[JobRow, str, str]],
 ) -> None:
     media_cells = {payload["identifier"]: payload.pop("_media", []) for _, payload, _ in batch}
+    _remember_new(batch)
     if not batch:
         results = []
     elif media.job.workflow.identifier_mode == media.job.workflow.IdentifierMode.UUID:
@@ -162,9 +167,11 @@ def _push_batch(
     reuse: list[dict] = []
     for (row, payload, _), result in zip(batch, results, strict=True):
         if not result.ok:
+            row.sent_as_new = False  # the PIM refused it: nothing was created
             outcomes.append((row, JobRow.Outcome.FAILED, f"HTTP {result.status_code}: {result.describe()}"))
             continue
-        outcome = JobRow.Outcome.CREATED if result.status_code == 201 else JobRow.Outcome.UPDATED
+        created = result.status_code == 201 or row.sent_as_new
+        outcome = JobRow.Outcome.CREATED if created else JobRow.Outcome.UPDATED
         cells = media_cells.get(payload["identifier"]) or []
         if cells:
             values, errors = media.attach(payload["identifier"], cells)
@@ -185,6 +192,17 @@ def _push_batch(
     progress.checkpoint()
 
 
+def _remember_new(batch: list[tuple[JobRow, dict, RowVerdict]]) -> None:
+    """Before the batch is sent: which rows go as new products. A worker killed after the PIM
+    created them but before their answers were recorded leaves this behind, and the rerun, which
+    then finds the products, still reports them created."""
+    new = [row for row, _, verdict in batch if verdict.action == CREATE and not row.sent_as_new]
+    for row in new:
+        row.sent_as_new = True
+    if new:
+        JobRow.objects.bulk_update(new, ["sent_as_new"])
+
+
 def _record(progress, summary: PushSummary, outcomes: list[tuple[JobRow, str, str]]) -> None:
     now = timezone.now()
     for row, outcome, message in outcomes:
@@ -192,5 +210,7 @@ def _record(progress, summary: PushSummary, outcomes: list[tuple[JobRow, str, st
         setattr(summary, outcome, getattr(summary, outcome) + 1)
         progress.count(outcome)
     with transaction.atomic():
-        JobRow.objects.bulk_update([row for row, _, _ in outcomes], ["outcome", "message", "pushed_at"])
+        JobRow.objects.bulk_update(
+            [row for row, _, _ in outcomes], ["outcome", "message", "pushed_at", "sent_as_new"]
+        )
     progress.advance(len(outcomes))
