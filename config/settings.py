@@ -6,6 +6,7 @@ edited in the admin, not settings.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -135,6 +136,9 @@ STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
 # Static files are served by the application itself (WhiteNoise) from STATIC_ROOT, filled by
 # `collectstatic`; in DEBUG they are found in the apps, as runserver does.
 WHITENOISE_USE_FINDERS = DEBUG
+if not STATIC_ROOT.is_dir():
+    # Before the first collectstatic (development, the tests) there is nothing to serve from it yet.
+    warnings.filterwarnings("ignore", message="No directory at: ")
 
 # REDIS_URL switches the django-q broker and the cache (the API throttles count in it) to Redis;
 # without it the broker is the database and the cache is per process (fine for one web process).
