@@ -223,3 +223,19 @@ def test_a_nul_character_in_a_json_feed_is_a_400(client, api):
         **api.auth,
     )
     assert answer.status_code == 400 and "NUL" in answer.json()["detail"]
+
+
+def test_bom_less_utf16_and_a_late_nul_character_are_400s_not_database_errors(api, settings):
+    utf16 = "sku,name-en_US\nU-1,Bag\n".encode("utf-16-le")  # no BOM: every other byte is NUL
+    late_nul = (
+        "sku,name-en_US\n" + "".join(f"N-{n},Bag {n}\n" for n in range(5000)) + "N-x,a\x00b\n"
+    ).encode()
+
+    for data, reason in (
+        (utf16, "holds binary data"),
+        (late_nul, "Line 5002, name-en_US: the cell holds a NUL"),
+    ):
+        answer = api(data, "feed.csv")
+        assert answer.status_code == 400, answer.content
+        assert reason in answer.json()["detail"]
+    assert left_on_disk(settings) == []

@@ -128,3 +128,45 @@ def test_polling_the_job_status_during_a_push_never_locks_the_database(install, 
     assert (result["status"], result["created"], result["failed"]) == ("done", ROWS, 0), result
     assert len(answers) > 20  # the polls really overlapped the push
     assert errors == [] and set(answers) == {200}
+
+
+def test_the_api_answers_while_a_large_file_is_imported(install, tmp_path):
+    feed = tmp_path / "large.csv"
+    with feed.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sku", "family", "name-en_US", "description-ecommerce-en_US"])
+        writer.writerows(
+            [f"BIG-{n:06d}", "accessories", f"Bag {n}", "A sturdy bag. " * 20] for n in range(60_000)
+        )
+    port = free_port()
+    web = install.start(tmp_path / "web.log", "runserver", f"127.0.0.1:{port}", "--noreload")
+    try:
+        wait_for_port(port, web)
+        base = f"http://127.0.0.1:{port}/api/v1"
+        key = requests.post(
+            f"{base}/auth/token/",
+            json={"username": "poller", "password": "poller-pw-1234", "name": "poll"},
+            timeout=30,
+        ).json()["key"]
+        # The import writes its rows a batch per transaction: the API's own writes (the token's
+        # last use) and reads go on between them.
+        importing = subprocess.Popen(
+            [sys.executable, "manage.py", "sdm_job_import", "--workflow=demo", f"--file={feed}", "--json"],
+            cwd=ROOT,
+            env=install.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        answers = []
+        with requests.Session() as session:
+            session.headers["Authorization"] = f"Token {key}"
+            while importing.poll() is None:
+                answers.append(session.get(f"{base}/jobs/", timeout=60).status_code)
+        out, err = importing.communicate(timeout=600)
+    finally:
+        stop(web)
+
+    assert importing.returncode == 0, err[-3000:]
+    assert json.loads(out)["rows"] == 60_000
+    assert len(answers) > 5 and set(answers) == {200}
