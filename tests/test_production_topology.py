@@ -57,15 +57,7 @@ def test_gunicorn_serves_the_admin_and_static_files_and_redis_carries_throttles_
     )
     install.manage("migrate", "--noinput")
     install.manage("collectstatic", "--noinput")
-    install.manage(
-        "akeneo_connect",
-        "--name=pim",
-        f"--url={fake_akeneo.base_url}",
-        "--client-id=sandbox_client",
-        "--secret=sandbox_secret",
-        "--username=sandbox",
-        "--password=sandbox",
-    )
+    install.connect(fake_akeneo)
     install.manage("create_user", "--username=ops", "--role=sdm-admin", "--password=ops-pw-12345")
     port = free_port()
     web = background(

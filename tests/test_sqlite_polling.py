@@ -44,23 +44,36 @@ class Install:
         assert done.returncode == 0, f"manage.py {' '.join(args)}: {done.stderr[-3000:]}"
         return done.stdout
 
+    def connect(self, pim) -> None:
+        """A connection named "pim" to the sandbox PIM ``pim``."""
+        self.manage(
+            "akeneo_connect",
+            "--name=pim",
+            f"--url={pim.base_url}",
+            "--client-id=sandbox_client",
+            "--secret=sandbox_secret",
+            "--username=sandbox",
+            "--password=sandbox",
+        )
+
     def start(self, log: Path, *args: str) -> subprocess.Popen:
         return background([sys.executable, "manage.py", *args], self.env, log)
+
+
+def poller_key(base: str) -> str:
+    answer = requests.post(
+        f"{base}/auth/token/",
+        json={"username": "poller", "password": "poller-pw-1234", "name": "poll"},
+        timeout=30,
+    )
+    return answer.json()["key"]
 
 
 @pytest.fixture
 def install(tmp_path, fake_akeneo):
     install = Install(tmp_path)
     install.manage("migrate", "--noinput")
-    install.manage(
-        "akeneo_connect",
-        "--name=pim",
-        f"--url={fake_akeneo.base_url}",
-        "--client-id=sandbox_client",
-        "--secret=sandbox_secret",
-        "--username=sandbox",
-        "--password=sandbox",
-    )
+    install.connect(fake_akeneo)
     install.manage("akeneo_sync", "--connection=pim")
     install.manage(
         "sdm_workflow", "--name=demo", "--connection=pim", "--channels=ecommerce", "--locales=en_US"
@@ -83,11 +96,7 @@ def test_polling_the_job_status_during_a_push_never_locks_the_database(install, 
     try:
         wait_for_port(port, web)
         base = f"http://127.0.0.1:{port}/api/v1"
-        key = requests.post(
-            f"{base}/auth/token/",
-            json={"username": "poller", "password": "poller-pw-1234", "name": "poll"},
-            timeout=30,
-        ).json()["key"]
+        key = poller_key(base)
         session = requests.Session()
         session.headers["Authorization"] = f"Token {key}"
         [listed] = session.get(f"{base}/jobs/", timeout=30).json()["results"]
@@ -143,11 +152,7 @@ def test_the_api_answers_while_a_large_file_is_imported(install, tmp_path):
     try:
         wait_for_port(port, web)
         base = f"http://127.0.0.1:{port}/api/v1"
-        key = requests.post(
-            f"{base}/auth/token/",
-            json={"username": "poller", "password": "poller-pw-1234", "name": "poll"},
-            timeout=30,
-        ).json()["key"]
+        key = poller_key(base)
         # The import writes its rows a batch per transaction: the API's own writes (the token's
         # last use) and reads go on between them.
         importing = subprocess.Popen(
