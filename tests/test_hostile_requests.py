@@ -75,6 +75,22 @@ def test_page_size_of_the_wrong_type_is_refused(client, setup, value):
     assert "page_size" in answer.json()["detail"] or "NUL" in answer.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "3276-06-11T18:13:05+15:52",
+        "0754-06-07T02:03:12+20:30",
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+    ],
+)
+def test_dates_with_far_offsets_or_at_the_ends_of_the_calendar_answer_without_a_500(client, setup, moment):
+    _, _, auth = setup
+    for name in ("created_after", "created_before"):
+        answer = client.get("/api/v1/jobs/", {name: moment}, **auth)
+        assert answer.status_code in (200, 400), (name, moment, answer.status_code)
+
+
 def test_a_project_id_past_the_database_range_is_a_404(client, setup):
     _, _, auth = setup
     for path in (f"/api/v1/projects/{HUGE}/", f"/api/v1/projects/{HUGE}/template/"):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth import authenticate
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
@@ -336,7 +337,12 @@ def _attachment(body: bytes, kind: str, stem: str) -> HttpResponse:
 
 
 def _datetime(name: str, text: str) -> datetime:
+    """An ISO 8601 date or date-time as an aware UTC moment (a date alone is its midnight in the
+    server's zone). In UTC because PostgreSQL refuses offsets Python accepts (+20:30)."""
     try:
-        return datetime.fromisoformat(text)
-    except ValueError:
+        moment = datetime.fromisoformat(text)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValidationError({name: "An ISO 8601 date or date-time."}) from None
