@@ -47,7 +47,7 @@ def duplicates_note(job: SupplierJob) -> str:
 
 def import_run(job: SupplierJob) -> Run | None:
     """The background import of a job still importing or refused, for its progress banner."""
-    if job.status not in (SupplierJob.Status.IMPORTING, SupplierJob.Status.IMPORT_FAILED):
+    if job.rows_ready:
         return None
     return Run.objects.for_target(job, JOB_IMPORT).order_by("-pk").first()
 

@@ -154,9 +154,7 @@ def fill_job(job: SupplierJob, path: Path | str, progress=None) -> None:
     from .value_mapping import collect_values  # value mapping builds on this module
 
     supplier_file = open_supplier_file(path)
-    # A rerun after a killed import starts over: nothing of the first attempt is pushed or kept.
-    JobRow.objects.filter(job=job).delete()
-    JobColumn.objects.filter(job=job).delete()
+    _clear(job)  # a rerun after a killed import starts over: nothing of the first attempt is kept
     try:
         columns = auto_map(job.workflow, supplier_file.headers)
         for column in columns:
@@ -184,11 +182,15 @@ def fill_job(job: SupplierJob, path: Path | str, progress=None) -> None:
         job.row_count = count
         collect_values(job)
     except BaseException:
-        JobRow.objects.filter(job=job).delete()
-        JobColumn.objects.filter(job=job).delete()
+        _clear(job)
         raise
     SupplierJob.objects.filter(pk=job.pk).update(row_count=count, status=SupplierJob.Status.IMPORTED)
     job.status = SupplierJob.Status.IMPORTED
+
+
+def _clear(job: SupplierJob) -> None:
+    JobRow.objects.filter(job=job).delete()
+    JobColumn.objects.filter(job=job).delete()
 
 
 def start_import(

@@ -45,13 +45,11 @@ def resolve(job: SupplierJob, source: str, scratch: Path, *, image: bool = False
     """The local file of a media cell: downloaded through the guarded fetcher, or in the media folder."""
     if "://" in source:
         try:
-            download = fetch(source, scratch)
-            check_content(download.path, declared_type=download.content_type, name=source, image=image)
+            return fetch(source, scratch, image=image)
         except FetchRefused as exc:
             raise MediaError(f"{_shown(source)} not used: {exc}") from None
         except OSError as exc:
             raise MediaError(f"{_shown(source)} not used: {exc.strerror or type(exc).__name__}") from None
-        return download.path
     if not job.media_dir:
         raise MediaError(f"'{_shown(source)}' is a file name, and this job has no media folder")
     base = Path(job.media_dir).resolve()

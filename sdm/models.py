@@ -253,6 +253,11 @@ class SupplierJob(models.Model):
         return f"Job #{self.pk} {self.name}"
 
     @property
+    def rows_ready(self) -> bool:
+        """Its file is read: neither still importing nor refused."""
+        return self.status not in (self.Status.IMPORTING, self.Status.IMPORT_FAILED)
+
+    @property
     def identifier_attribute(self) -> str:
         """The PIM identifier attribute's code (e.g. sku), from the last workflow sync."""
         return (

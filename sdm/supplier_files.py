@@ -326,13 +326,13 @@ def _scan_sheet(stream, limits: Limits) -> None:
         load_dtd=False,
     ):
         if element.tag == cell_tag:
-            if element.find(formula_tag) is not None and element.find(value_tag) is None:
-                if element.find(inline_tag) is None:
-                    raise SupplierFileError(
-                        f"Cell {element.get('r', '?')} holds a formula without a saved value, which would be "
-                        "read as empty: open the file in your spreadsheet program and save it again, or "
-                        "paste the values."
-                    )
+            formula_only = element.find(formula_tag) is not None and element.find(value_tag) is None
+            if formula_only and element.find(inline_tag) is None:
+                raise SupplierFileError(
+                    f"Cell {element.get('r', '?')} holds a formula without a saved value, which would be "
+                    "read as empty: open the file in your spreadsheet program and save it again, or "
+                    "paste the values."
+                )
             continue
         rows += 1
         if rows > limits.rows + 1:  # the first row is the column names

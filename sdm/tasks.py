@@ -77,7 +77,7 @@ def run_job_push(context: RunContext) -> None:
     from .push import push_job
 
     job: SupplierJob = context.target
-    if job.status in (SupplierJob.Status.IMPORTING, SupplierJob.Status.IMPORT_FAILED):
+    if not job.rows_ready:
         raise RunFailed(f"{job} has no rows to push: {job.get_status_display().lower()}.")
     context.info(f"Pushing {job} to {job.workflow.connection.base_url}.")
     try:

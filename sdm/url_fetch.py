@@ -15,7 +15,6 @@ import mimetypes
 import re
 import socket
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -40,8 +39,7 @@ def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return [ipaddress.ip_network(cidr, strict=False) for cidr in settings.SDM_MEDIA_ALLOWED_NETWORKS]
 
 
-def is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return ip.is_global and not (ip.is_multicast or ip.is_reserved)
@@ -51,7 +49,7 @@ def check_address(address: str) -> None:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if any(ip in network for network in _allowed_networks()):
         return
-    if not is_public(address):
+    if not _is_public(ip):
         raise FetchRefused(
             f"address {address} is internal (loopback, private, link-local, multicast or reserved); "
             "add it to SDM_MEDIA_ALLOWED_NETWORKS if it is a trusted media server"
@@ -100,13 +98,6 @@ def _pool_manager() -> urllib3.PoolManager:
     return manager
 
 
-@dataclass(frozen=True)
-class Fetched:
-    path: Path
-    content_type: str
-    size: int
-
-
 def safe_file_name(url: str) -> str:
     """A plain file name for the downloaded bytes: the URL's last segment, never a path."""
     last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
@@ -124,8 +115,9 @@ def _check_url(url: str) -> None:
         raise FetchRefused("URLs with credentials are not fetched")
 
 
-def fetch(url: str, folder: Path) -> Fetched:
-    """Download ``url`` into ``folder``; raises ``FetchRefused`` with the reason."""
+def fetch(url: str, folder: Path, *, image: bool = False) -> Path:
+    """Download ``url`` into ``folder`` and check its bytes (an image when ``image``); raises
+    ``FetchRefused`` with the reason."""
     deadline = time.monotonic() + settings.SDM_MEDIA_DOWNLOAD_SECONDS
     limit = settings.SDM_MEDIA_MAX_BYTES
     manager = _pool_manager()
@@ -156,7 +148,7 @@ def fetch(url: str, folder: Path) -> Fetched:
             if declared > limit:
                 raise FetchRefused(f"{declared:,} bytes, over the limit of {limit:,} (SDM_MEDIA_MAX_BYTES)")
             target = folder / safe_file_name(current)
-            size = _stream_to(response, target, deadline, limit)
+            _stream_to(response, target, deadline, limit)
         finally:
             response.release_conn()
     except urllib3.exceptions.HTTPError as exc:
@@ -167,8 +159,8 @@ def fetch(url: str, folder: Path) -> Fetched:
     finally:
         manager.clear()
     content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-    check_content(target, declared_type=content_type, name=current)
-    return Fetched(target, content_type, size)
+    check_content(target, declared_type=content_type, names=(url, current), image=image)
+    return target
 
 
 def _refusal_inside(exc: BaseException) -> FetchRefused | None:
@@ -191,7 +183,7 @@ def _remaining(deadline: float, cap: float) -> float:
     return min(left, cap)
 
 
-def _stream_to(response, target: Path, deadline: float, limit: int) -> int:
+def _stream_to(response, target: Path, deadline: float, limit: int) -> None:
     size = 0
     with target.open("wb") as out:
         while True:
@@ -207,7 +199,6 @@ def _stream_to(response, target: Path, deadline: float, limit: int) -> int:
                 raise FetchRefused(f"more than {limit:,} bytes (SDM_MEDIA_MAX_BYTES)")
             out.write(block)
             _remaining(deadline, 10)
-    return size
 
 
 def _type_of_name(name: str) -> str:
@@ -215,8 +206,11 @@ def _type_of_name(name: str) -> str:
     return (guessed or "").lower()
 
 
-def check_content(path: Path, *, declared_type: str = "", name: str = "", image: bool = False) -> None:
-    """The file is not empty and its bytes are what its declared type and name say.
+def check_content(
+    path: Path, *, declared_type: str = "", names: tuple[str, ...] = (), image: bool = False
+) -> None:
+    """The file is not empty and its bytes are what its declared type and the names it went by say
+    (a URL and the one it redirected to; the file's own name when none are given).
 
     A check on the first bytes only: it catches an error page, an empty or zero-filled "image", or a
     file of another kind, not a deliberately crafted polyglot.
@@ -227,7 +221,8 @@ def check_content(path: Path, *, declared_type: str = "", name: str = "", image:
         raise FetchRefused("the file is empty")
     sniffed = filetype.guess(head)
     actual = TYPE_ALIASES.get(sniffed.mime, sniffed.mime) if sniffed else ""
-    claims = {TYPE_ALIASES.get(t, t) for t in (declared_type, _type_of_name(name or path.name))}
+    named = (_type_of_name(name) for name in (names or (path.name,)))
+    claims = {TYPE_ALIASES.get(t, t) for t in (declared_type, *named)}
     claims -= GENERIC_TYPES
     for claim in claims:
         if _recognisable(claim) and claim != actual:

@@ -12,9 +12,6 @@ class SafeJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         try:
             data = super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError("JSON parse error: the body is nested too deeply.") from None
-        try:
             # Valid JSON may still hold lone surrogates ("\ud800"), which no text column can store.
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:

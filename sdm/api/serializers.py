@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from connector.params import DB_MAX
+
 from ..models import JobRow, SupplierJob, ValueMapping, Workflow
 from .fields import FeedRowField, StrictBooleanField, StrictCharField, StrictIntegerField, StrictUUIDField
 
@@ -54,7 +56,7 @@ class FileSerializer(serializers.Serializer):
 class JobCreateSerializer(serializers.Serializer):
     file_id = StrictUUIDField()
     name = StrictCharField(max_length=200)
-    project = StrictIntegerField(min_value=1, max_value=2**63 - 1, help_text="The project (workflow) id.")
+    project = StrictIntegerField(min_value=1, max_value=DB_MAX, help_text="The project (workflow) id.")
 
 
 class JobCreatedSerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from connector.params import ascii_int
+from connector.params import DB_MAX, ascii_int
 from connector.runs import RunAlreadyActive, start_run
 
 from .. import feeds
@@ -202,7 +202,7 @@ class JobList(generics.ListCreateAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=["pending", "running", "done", "error"]),
-            OpenApiParameter("project", {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}),
+            OpenApiParameter("project", {"type": "integer", "minimum": 1, "maximum": DB_MAX}),
             OpenApiParameter("created_after", OpenApiTypes.DATETIME),
             OpenApiParameter("created_before", OpenApiTypes.DATETIME),
         ],
@@ -285,7 +285,7 @@ class JobFinalize(APIView):
     @extend_schema(request=None, responses={202: s.JobSerializer, 409: s.ErrorSerializer, **ERRORS})
     def post(self, request, job_id):
         job = _job(request, job_id)
-        if job.status in (SupplierJob.Status.IMPORTING, SupplierJob.Status.IMPORT_FAILED):
+        if not job.rows_ready:
             state = feeds.job_state(job)
             return Response({"detail": f"Not finalized: {state.message}"}, status=status.HTTP_409_CONFLICT)
         try:
