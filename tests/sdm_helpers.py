@@ -51,3 +51,22 @@ def background_done():
     from django.test import TestCase
 
     return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def api_job(client, auth: dict, project, data: bytes, name: str = "feed.csv") -> str:
+    """A supplier job made through the API (upload, then job, its import run at once); its id."""
+    import io
+
+    handle = io.BytesIO(data)
+    handle.name = name
+    upload = client.post("/api/v1/files/", {"file": handle}, **auth)
+    assert upload.status_code == 201, upload.content
+    with background_done():
+        job = client.post(
+            "/api/v1/jobs/",
+            {"file_id": upload.json()["id"], "name": name, "project": project.pk},
+            content_type="application/json",
+            **auth,
+        )
+    assert job.status_code == 201, job.content
+    return job.json()["id"]

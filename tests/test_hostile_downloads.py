@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from connector.roles import SDM_ADMIN
 from sdm.feeds import neutralize
-from tests.sdm_helpers import background_done
-from tests.test_supplier_api import named, project, token_via_client, user_with  # noqa: F401 (fixture)
+from tests.sdm_helpers import api_job
+from tests.test_supplier_api import project, token_via_client, user_with  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,17 +46,8 @@ def test_the_job_download_neutralizes_formulas_in_csv_and_xlsx(client, project):
         f'F-{n},accessories,"{v.replace(chr(34), 2 * chr(34))}"' for n, v in enumerate(HOSTILE)
     ]
     lines.append("F-9,accessories,-5")
-    upload = client.post("/api/v1/files/", {"file": named("\n".join(lines).encode(), "feed.csv")}, **auth)
-    assert upload.status_code == 201, upload.content
-    with background_done():
-        job = client.post(
-            "/api/v1/jobs/",
-            {"file_id": upload.json()["id"], "name": "formulas", "project": project.pk},
-            content_type="application/json",
-            **auth,
-        )
-    assert job.status_code == 201, job.content
-    url = f"/api/v1/jobs/{job.json()['id']}/download/"
+    feed = "\n".join(lines).encode()
+    url = f"/api/v1/jobs/{api_job(client, auth, project, feed)}/download/"
 
     rows = list(csv.reader(io.StringIO(client.get(url, {"format": "csv"}, **auth).content.decode())))
     names = [row[2] for row in rows[1:]]

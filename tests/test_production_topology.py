@@ -109,8 +109,6 @@ def test_gunicorn_serves_the_admin_and_static_files_and_redis_carries_throttles_
 def test_two_worker_hosts_fire_a_schedule_once_never_run_twice_and_rerun_a_killed_workers_run(
     fake_akeneo, tmp_path, settings, monkeypatch
 ):
-    import csv
-
     from django.core import mail
     from django_q.conf import Conf
     from django_q.models import Schedule, Task
@@ -124,6 +122,7 @@ def test_two_worker_hosts_fire_a_schedule_once_never_run_twice_and_rerun_a_kille
     from sdm.models import JobRow
     from sdm.tasks import JOB_PUSH
     from tests.sdm_helpers import make_workflow, sync_workflow
+    from tests.test_sdm_push import write_csv
     from tests.test_sync_concurrency import database_url
 
     env = {
@@ -188,11 +187,10 @@ def test_two_worker_hosts_fire_a_schedule_once_never_run_twice_and_rerun_a_kille
         stop(hosts.pop())
         workflow = make_workflow(fake_akeneo)
         assert sync_workflow(workflow).status == RunStatus.DONE
-        path = tmp_path / "supplier.csv"
-        with path.open("w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["sku", "family", "name-en_US"])
-            writer.writerows([f"HOST-{n:04d}", "accessories", f"Bag {n}"] for n in range(400))
+        rows = [
+            {"sku": f"HOST-{n:04d}", "family": "accessories", "name-en_US": f"Bag {n}"} for n in range(400)
+        ]
+        path = write_csv(tmp_path / "supplier.csv", rows, headers=["sku", "family", "name-en_US"])
         job = import_supplier_file(workflow, path)
         fake_akeneo.faults.delay(0.3, path_prefix="/api/rest/v1/products")
         push = start_run(JOB_PUSH, job)

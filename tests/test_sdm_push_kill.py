@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import signal
@@ -23,6 +22,7 @@ from sdm.jobs import import_supplier_file
 from sdm.models import JobRow, Workflow
 from sdm.tasks import JOB_PUSH
 from tests.sdm_helpers import make_workflow, sync_workflow
+from tests.test_sdm_push import write_csv
 from tests.test_sync_concurrency import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,11 +42,8 @@ def test_a_killed_push_is_found_stuck_mailed_and_resumes_with_every_product_once
     monkeypatch.setattr(Conf, "SYNC", False)
     workflow = make_workflow(fake_akeneo)
     assert sync_workflow(workflow).status == RunStatus.DONE
-    path = tmp_path / "supplier.csv"
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["sku", "family", "name-en_US"])
-        writer.writerows([f"KILL-{n:04d}", "accessories", f"Bag {n}"] for n in range(500))
+    rows = [{"sku": f"KILL-{n:04d}", "family": "accessories", "name-en_US": f"Bag {n}"} for n in range(500)]
+    path = write_csv(tmp_path / "supplier.csv", rows, headers=["sku", "family", "name-en_US"])
     job = import_supplier_file(workflow, path)
     run = start_run(JOB_PUSH, job)  # queued; the worker below executes it
     # Each batch takes a moment in the PIM, so the kill lands between batches of a live push.

@@ -8,18 +8,19 @@ command, and this test polling over HTTP from two threads.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 
 from tests.helpers.processes import ROOT, background, free_port, stop, wait_for_port
+from tests.test_sdm_push import write_csv
 
 ROWS = 400
 
@@ -83,20 +84,25 @@ def install(tmp_path, fake_akeneo):
     return install
 
 
-def test_polling_the_job_status_during_a_push_never_locks_the_database(install, fake_akeneo, tmp_path):
-    feed = tmp_path / "feed.csv"
-    with feed.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["sku", "family", "name-en_US"])
-        writer.writerows([f"POLL-{n:04d}", "accessories", f"Bag {n}"] for n in range(ROWS))
-    job = json.loads(install.manage("sdm_job_import", "--workflow=demo", f"--file={feed}", "--json"))["job"]
-
+@contextmanager
+def web_api(install: Install, tmp_path: Path):
+    """The install's web server (runserver, threaded) while the block runs: its API URL and a key."""
     port = free_port()
     web = install.start(tmp_path / "web.log", "runserver", f"127.0.0.1:{port}", "--noreload")
     try:
         wait_for_port(port, web)
         base = f"http://127.0.0.1:{port}/api/v1"
-        key = poller_key(base)
+        yield base, poller_key(base)
+    finally:
+        stop(web)
+
+
+def test_polling_the_job_status_during_a_push_never_locks_the_database(install, fake_akeneo, tmp_path):
+    rows = [{"sku": f"POLL-{n:04d}", "family": "accessories", "name-en_US": f"Bag {n}"} for n in range(ROWS)]
+    feed = write_csv(tmp_path / "feed.csv", rows, headers=["sku", "family", "name-en_US"])
+    job = json.loads(install.manage("sdm_job_import", "--workflow=demo", f"--file={feed}", "--json"))["job"]
+
+    with web_api(install, tmp_path) as (base, key):
         session = requests.Session()
         session.headers["Authorization"] = f"Token {key}"
         [listed] = session.get(f"{base}/jobs/", timeout=30).json()["results"]
@@ -129,8 +135,6 @@ def test_polling_the_job_status_during_a_push_never_locks_the_database(install, 
         out, err = push.communicate(timeout=600)
         for poller in pollers:
             poller.join()
-    finally:
-        stop(web)
 
     assert push.returncode == 0, err[-3000:]
     result = json.loads(out)
@@ -140,19 +144,14 @@ def test_polling_the_job_status_during_a_push_never_locks_the_database(install, 
 
 
 def test_the_api_answers_while_a_large_file_is_imported(install, tmp_path):
-    feed = tmp_path / "large.csv"
-    with feed.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["sku", "family", "name-en_US", "description-ecommerce-en_US"])
-        writer.writerows(
-            [f"BIG-{n:06d}", "accessories", f"Bag {n}", "A sturdy bag. " * 20] for n in range(60_000)
-        )
-    port = free_port()
-    web = install.start(tmp_path / "web.log", "runserver", f"127.0.0.1:{port}", "--noreload")
-    try:
-        wait_for_port(port, web)
-        base = f"http://127.0.0.1:{port}/api/v1"
-        key = poller_key(base)
+    headers = ["sku", "family", "name-en_US", "description-ecommerce-en_US"]
+    description = "A sturdy bag. " * 20
+    rows = [
+        {"sku": f"BIG-{n:06d}", "family": "accessories", "name-en_US": f"Bag {n}", headers[3]: description}
+        for n in range(60_000)
+    ]
+    feed = write_csv(tmp_path / "large.csv", rows, headers=headers)
+    with web_api(install, tmp_path) as (base, key):
         # The import writes its rows a batch per transaction: the API's own writes (the token's
         # last use) and reads go on between them.
         importing = subprocess.Popen(
@@ -169,8 +168,6 @@ def test_the_api_answers_while_a_large_file_is_imported(install, tmp_path):
             while importing.poll() is None:
                 answers.append(session.get(f"{base}/jobs/", timeout=60).status_code)
         out, err = importing.communicate(timeout=600)
-    finally:
-        stop(web)
 
     assert importing.returncode == 0, err[-3000:]
     assert json.loads(out)["rows"] == 60_000

@@ -8,21 +8,15 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from sdm.models import SupplierJob
-from tests.sdm_helpers import background_done, make_workflow, sdm_admin_api_key, sync_workflow
-from tests.test_supplier_api import named
+from tests.sdm_helpers import api_job, make_workflow, sdm_admin_api_key, sync_workflow
+from tests.test_supplier_api import fresh_throttle, named  # noqa: F401 (an autouse fixture)
 
 pytestmark = pytest.mark.django_db
 FEED = b"sku,family,name-en_US\nISO-1,accessories,Bag\n"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    cache.clear()
 
 
 @pytest.fixture
@@ -53,25 +47,11 @@ def supplier(client, username: str, projects: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Token {answer.json()['key']}"}
 
 
-def new_job(client, auth, project) -> str:
-    upload = client.post("/api/v1/files/", {"file": named(FEED, "feed.csv")}, **auth)
-    assert upload.status_code == 201, upload.content
-    with background_done():
-        job = client.post(
-            "/api/v1/jobs/",
-            {"file_id": upload.json()["id"], "name": "mine", "project": project.pk},
-            content_type="application/json",
-            **auth,
-        )
-    assert job.status_code == 201, job.content
-    return job.json()["id"]
-
-
 def test_two_suppliers_of_one_project_see_and_touch_only_their_own_jobs(client, projects):
     demo, other = projects
     alice, bob = supplier(client, "alice", "demo"), supplier(client, "bob", "demo")
-    alices = new_job(client, alice, demo)
-    bobs = new_job(client, bob, demo)
+    alices = api_job(client, alice, demo, FEED)
+    bobs = api_job(client, bob, demo, FEED)
 
     listed = client.get("/api/v1/jobs/", **bob).json()
     assert [job["id"] for job in listed["results"]] == [bobs]
