@@ -9,7 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from connector.models import Run
@@ -17,10 +16,9 @@ from connector.roles import SUPPLIER
 from connector.run_views import run_snapshot
 from connector.runs import queue_run_from_admin
 
-from . import admin_jobs  # noqa: F401 - registers the supplier job pages
+from . import admin_derived, admin_jobs, admin_tokens  # noqa: F401 - registers their pages
 from .attribute_config import attribute_tab, save_selection
 from .models import (
-    ApiToken,
     DisplayGroup,
     Hierarchy,
     SdmAttribute,
@@ -209,92 +207,3 @@ class WorkflowAdmin(admin.ModelAdmin):
             "change_url": self._url("sdm_workflow_change", workflow),
         }
         return TemplateResponse(request, "admin/sdm/workflow/sync_status.html", context)
-
-
-class DerivedAdmin(admin.ModelAdmin):
-    """Derived rows may be edited by hand, but the next sync overwrites them; the admin says so."""
-
-    list_filter = ("workflow",)
-    search_fields = ("code",)
-    readonly_fields = ("sync_note", "synced_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.display(description="edited by hand")
-    def hand_edit_flag(self, obj) -> str:
-        if obj.edited_by_hand:
-            return format_html(
-                '<strong class="errornote">{}</strong>', "edited by hand: the next sync overwrites it"
-            )
-        return ""
-
-    @admin.display(description="note")
-    def sync_note(self, obj) -> str:
-        if obj.pk and obj.edited_by_hand:
-            return "This row was edited by hand; the next workflow sync overwrites it with the PIM's values."
-        return "Derived from the PIM by the workflow sync: manual changes are overwritten at the next sync."
-
-
-@admin.register(SdmAttribute)
-class SdmAttributeAdmin(DerivedAdmin):
-    list_display = (
-        "code",
-        "pim_attribute_code",
-        "channel",
-        "locale",
-        "sdm_type",
-        "display_group",
-        "hand_edit_flag",
-    )
-    list_filter = ("workflow", "sdm_type", "display_group", "kind", "channel", "locale")
-    search_fields = ("code", "pim_attribute_code")
-    list_select_related = ("workflow",)
-    fields = (
-        "sync_note",
-        "workflow",
-        "code",
-        "labels",
-        *SdmAttribute.DERIVED_FIELDS,
-        "position",
-        "synced_at",
-    )
-
-
-@admin.register(DisplayGroup)
-class DisplayGroupAdmin(DerivedAdmin):
-    list_display = ("code", "workflow", "position", "hand_edit_flag")
-    fields = ("sync_note", "workflow", "code", "labels", "position", "synced_at")
-
-
-@admin.register(Hierarchy)
-class HierarchyAdmin(DerivedAdmin):
-    list_display = ("code", "workflow", "source", "node_count", "hand_edit_flag")
-    fields = ("sync_note", "workflow", "code", "source", "labels", "nodes", "position", "synced_at")
-
-    @admin.display(description="nodes")
-    def node_count(self, obj) -> int:
-        return len(obj.nodes)
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are made through the API (POST /api/v1/auth/token/); here they are listed and revoked."""
-
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at")
-    list_filter = ("user",)
-    search_fields = ("name", "user__username", "prefix")
-    fields = ("name", "user", "prefix", "created_at", "last_used_at")
-    readonly_fields = fields
-    actions = ["revoke"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description="Revoke the selected tokens", permissions=["delete"])
-    def revoke(self, request, queryset):
-        count, _ = queryset.delete()
-        self.message_user(request, f"{count} tokens revoked.")
