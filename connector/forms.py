@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from .models import AkeneoConnection
+from .pickers import CronWidget
 
 WRITE_ONLY_HELP = "Stored but never shown. Leave blank to keep the current value."
 
@@ -53,6 +54,7 @@ class AkeneoConnectionForm(WriteOnlySecretsForm):
             "sync_cron",
             "alert_emails",
         ]
+        widgets = {"sync_cron": CronWidget}
 
     def clean_base_url(self) -> str:
         return self.cleaned_data["base_url"].strip().rstrip("/")

@@ -29,6 +29,7 @@ from .models import (
     AkeneoConnection,
     AssetFamily,
     AssetFamilyAttribute,
+    AssociationType,
     Attribute,
     AttributeGroup,
     AttributeOption,
@@ -193,6 +194,14 @@ SPECS: dict[str, MirrorSpec] = {
                 "position": item.get("position"),
             },
         ),
+        MirrorSpec(
+            "association types",
+            AssociationType,
+            lambda item: {
+                "is_quantified": bool(item.get("is_quantified")),
+                "is_two_way": bool(item.get("is_two_way")),
+            },
+        ),
         MirrorSpec("reference entities", ReferenceEntity),
         MirrorSpec(
             "reference entity attributes", ReferenceEntityAttribute, _columns_entity_attribute("entity_code")
@@ -300,6 +309,7 @@ FETCH_STEPS = (
     "families",
     "family variants",
     "categories",
+    "association types",
     "reference entities",
     "asset families",
 )
@@ -318,6 +328,7 @@ def _fetch(client: AkeneoClient, spool: _Spool, progress: Progress) -> dict[str,
         "attribute groups": "attribute-groups",
         "attributes": "attributes",
         "families": "families",
+        "association types": "association-types",
     }
     category_parents: dict[str, str] = {}
     option_attributes: list[str] = []

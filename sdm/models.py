@@ -83,6 +83,18 @@ class Workflow(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        if not self.connection_id:
+            return
+        from connector.mirror_codes import CodeCheck
+        from connector.models import Channel, Family, Locale
+
+        check = CodeCheck(self.connection)
+        check.codes("channels", Channel, self.channels or [], "channel")
+        check.codes("locales", Locale, self.locales or [], "locale")
+        check.codes("families", Family, self.families or [], "family")
+        check.raise_errors()
+
 
 class WorkflowStep(models.Model):
     """A step of the SDM workflow. ``config`` belongs to people: no sync ever changes it.

@@ -9,10 +9,35 @@ from django.views.decorators.http import require_POST
 
 from connector.admin_secrets import SecretFieldsAdmin
 from connector.forms import WriteOnlySecretsForm
+from connector.labels import sentence
+from connector.models import AssociationType, Channel, Family, Locale, ReferenceEntity
+from connector.pickers import (
+    CodeField,
+    CodeListField,
+    KeyedChoiceField,
+    LocaleMappingField,
+    MirrorPickersForm,
+    ScheduleRowsField,
+    ViewTypesField,
+    attribute_choices,
+    category_choices,
+    mirror_choices,
+    warn_if_mirror_empty,
+    with_stored,
+)
 from connector.runs import queue_run_from_admin
 
 from .export import JOBS, MODES
-from .models import ExportProfile
+from .models import (
+    DEFAULT_LINK_TYPES,
+    EXPORT_JOBS,
+    IMAGE_ATTRIBUTE_TYPES,
+    LINK_TYPES,
+    READ_JOBS,
+    SYSTEM_ATTRIBUTE_ALIASES,
+    SYSTEM_ATTRIBUTES,
+    ExportProfile,
+)
 from .tasks import EXPORT
 
 JOB_LABELS = {
@@ -28,19 +53,133 @@ JOB_LABELS = {
 }
 
 
+SFCC_ATTRIBUTE_WORDS = {
+    "ean": "EAN",
+    "upc": "UPC",
+    "display-name": "Name",
+    "short-description": "Short description",
+    "long-description": "Long description",
+    "online-flag": "Online",
+    "searchable-flag": "Searchable",
+    "tax-class-id": "Tax class",
+    "brand": "Brand",
+    "manufacturer-name": "Manufacturer name",
+    "manufacturer-sku": "Manufacturer SKU",
+}
+
+
 def https_by_default(db_field, **kwargs):
     if isinstance(db_field, models.URLField):
         kwargs["assume_scheme"] = "https"  # a URL typed without scheme
     return db_field.formfield(**kwargs)
 
 
-class ExportProfileForm(WriteOnlySecretsForm):
+class ExportProfileForm(MirrorPickersForm, WriteOnlySecretsForm):
+    """Every PIM code is picked from the connection's mirror; the stored JSON keeps its shape."""
+
+    picker_fields = ("families", "categories", "completeness_locales", "reference_entities")
+
     write_only = ("api_client_secret",)
+
+    channel = CodeField(label="PIM channel", required=True)
+    locale_mapping = LocaleMappingField(
+        help_text="Give each PIM locale to export its SFCC locale id, and choose the one that is "
+        "SFCC's x-default. Locales left empty are not exported."
+    )
+    attribute_mapping = KeyedChoiceField(
+        invert=True,
+        aliases=SYSTEM_ATTRIBUTE_ALIASES,
+        help_text="Which PIM attribute fills each SFCC system attribute; "
+        "the others become custom attributes.",
+    )
+    association_mapping = KeyedChoiceField(
+        help_text="The SFCC product link type of each PIM association type. Default: "
+        + ", ".join(f"{pim} → {sfcc}" for pim, sfcc in DEFAULT_LINK_TYPES.items())
+        + ", any other → other."
+    )
+    families = CodeListField(noun="families", help_text="Only products of these families; none chosen = all.")
+    categories = CodeListField(
+        noun="categories", help_text="Only products in these categories or below them; none chosen = all."
+    )
+    completeness_locales = CodeListField(
+        noun="locales", help_text="Locales the completeness must hold for; none chosen = every mapped locale."
+    )
+    image_view_types = ViewTypesField(
+        help_text="Each SFCC view type and the PIM image or asset collection attributes that fill it."
+    )
+    price_attribute = CodeField(
+        required=False,
+        blank_label="No pricebooks",
+        help_text="The PIM price collection feeding the pricebooks.",
+    )
+    reference_entities = CodeListField(
+        noun="reference entities", help_text="Exported as content assets and grouped as records."
+    )
+    schedules = ScheduleRowsField(
+        [(job, JOB_LABELS[job]) for job in (*EXPORT_JOBS, *READ_JOBS, "all")],
+        help_text="A cron expression per job, in the server's time zone. "
+        "Scheduled catalog exports are differential.",
+    )
 
     class Meta:
         model = ExportProfile
         fields = "__all__"
         formfield_callback = https_by_default
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pick_from(self.mirror_connection)
+
+    def _pick_from(self, connection) -> None:
+        profile = self.instance
+        fields = self.fields
+        if "channel" in fields:
+            fields["channel"].set_choices(with_stored(mirror_choices(Channel, connection), [profile.channel]))
+        if "locale_mapping" in fields:
+            fields["locale_mapping"].set_rows(self._locale_rows(connection))
+        if "attribute_mapping" in fields:
+            fields["attribute_mapping"].set_rows(
+                [(name, f"{SFCC_ATTRIBUTE_WORDS.get(name, name)} ({name})") for name in SYSTEM_ATTRIBUTES],
+                attribute_choices(connection),
+            )
+        if "association_mapping" in fields:
+            types = mirror_choices(AssociationType, connection)
+            known = {code for code, _ in types}
+            extra = [
+                (code, code)
+                for code in [*DEFAULT_LINK_TYPES, *profile.association_mapping]
+                if code not in known
+            ]
+            fields["association_mapping"].set_rows(
+                types + list(dict.fromkeys(extra)), [(link, sentence(link)) for link in LINK_TYPES]
+            )
+        for name, model in (("families", Family), ("completeness_locales", Locale)):
+            if name in fields:
+                fields[name].choices = with_stored(mirror_choices(model, connection), getattr(profile, name))
+        if "reference_entities" in fields:
+            fields["reference_entities"].choices = with_stored(
+                mirror_choices(ReferenceEntity, connection), profile.reference_entities
+            )
+        if "categories" in fields:
+            fields["categories"].choices = with_stored(category_choices(connection), profile.categories)
+        if "image_view_types" in fields:
+            fields["image_view_types"].widget.options = attribute_choices(
+                connection, type__in=IMAGE_ATTRIBUTE_TYPES
+            )
+        if "price_attribute" in fields:
+            fields["price_attribute"].set_choices(
+                with_stored(
+                    attribute_choices(connection, type="pim_catalog_price_collection"),
+                    [profile.price_attribute],
+                )
+            )
+
+    def _locale_rows(self, connection):
+        """The channel's locales first, then the PIM's other enabled locales."""
+        locales = dict(mirror_choices(Locale, connection, enabled=True))
+        channel = Channel.objects.live().filter(connection=connection, code=self.instance.channel).first()
+        first = [code for code in (channel.locales if channel else []) if code in locales]
+        return [(code, locales[code]) for code in dict.fromkeys([*first, *locales])]
 
 
 @admin.register(ExportProfile)
@@ -95,6 +234,10 @@ class ExportProfileAdmin(SecretFieldsAdmin, admin.ModelAdmin):
 
     def _can_export(self, request: HttpRequest) -> bool:
         return request.user.has_perm("sfcc_export.export_exportprofile")
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        warn_if_mirror_empty(request, context["adminform"].form)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {

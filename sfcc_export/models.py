@@ -22,6 +22,7 @@ READ_JOBS = ("refinements",)
 SYSTEM_ATTRIBUTES = SYSTEM_ORDER
 SYSTEM_ATTRIBUTE_ALIASES = {"name": "display-name"}
 LINK_TYPES = ("cross-sell", "replacement", "up-sell", "accessory", "spare-part", "newer-version", "other")
+IMAGE_ATTRIBUTE_TYPES = ("pim_catalog_image", "pim_catalog_asset_collection")
 DEFAULT_LINK_TYPES = {"X_SELL": "cross-sell", "UPSELL": "up-sell", "SUBSTITUTION": "replacement"}
 
 
@@ -251,6 +252,50 @@ class ExportProfile(models.Model):
             raise ValidationError({"image_base_url": "Needed when images are referenced by URL."})
         if not re.fullmatch(r"v\d+_\d+", self.ocapi_version or ""):
             raise ValidationError({"ocapi_version": "An OCAPI version looks like v23_2."})
+        if self.connection_id:
+            self.check_codes_against_mirror()
+
+    def check_codes_against_mirror(self) -> None:
+        """Every PIM code the profile names must be live in the connection's mirror."""
+        from connector.mirror_codes import CodeCheck
+        from connector.models import (
+            AssociationType,
+            Attribute,
+            Category,
+            Channel,
+            Family,
+            Locale,
+            ReferenceEntity,
+        )
+
+        check = CodeCheck(self.connection)
+        check.codes("channel", Channel, [self.channel], "channel")
+        check.codes("locale_mapping", Locale, self.locale_mapping or {}, "locale")
+        check.codes("completeness_locales", Locale, self.completeness_locales or [], "locale")
+        check.codes("attribute_mapping", Attribute, self.attribute_mapping or {}, "attribute")
+        check.codes(
+            "image_view_types",
+            Attribute,
+            [code for codes in (self.image_view_types or {}).values() for code in codes],
+            "image or asset collection attribute",
+            type__in=IMAGE_ATTRIBUTE_TYPES,
+        )
+        check.codes(
+            "price_attribute",
+            Attribute,
+            [self.price_attribute],
+            "price attribute",
+            type="pim_catalog_price_collection",
+        )
+        check.codes("families", Family, self.families or [], "family")
+        check.codes("categories", Category, self.categories or [], "category")
+        check.codes("reference_entities", ReferenceEntity, self.reference_entities or [], "reference entity")
+        # A mirror synchronized before association types were mirrored has none: no check until it has.
+        if AssociationType.objects.filter(connection=self.connection).exists():
+            check.codes(
+                "association_mapping", AssociationType, self.association_mapping or {}, "association type"
+            )
+        check.raise_errors()
 
     @property
     def can_deliver(self) -> bool:

@@ -38,6 +38,19 @@ def parse_pairs(text: str, shape: str) -> dict[str, str]:
     return mapping
 
 
+def default_price_attribute(connection) -> str:
+    """The usual "price" when the PIM has it, else its first price collection, else none."""
+    codes = list(
+        Attribute.objects.live()
+        .filter(connection=connection, type="pim_catalog_price_collection")
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    if "price" in codes:
+        return "price"
+    return codes[0] if codes else ""
+
+
 @transaction.atomic
 def save_profile(name: str, *, connection_name: str | None = None, **values) -> tuple[ExportProfile, bool]:
     profile = ExportProfile.objects.select_for_update().filter(name=name).first()
@@ -57,6 +70,8 @@ def save_profile(name: str, *, connection_name: str | None = None, **values) -> 
         profile.attribute_mapping = {
             code: name for code, name in USUAL_SYSTEM_MAPPING.items() if code in present
         }
+    if created and values.get("price_attribute") is None:
+        profile.price_attribute = default_price_attribute(profile.connection)
     for field, value in values.items():
         if value is not None:
             setattr(profile, field, value)

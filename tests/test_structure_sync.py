@@ -50,6 +50,7 @@ def served_counts(pim: FakeAkeneo) -> dict[str, int]:
         "families": len(catalog.families),
         "family variants": sum(len(variants) for variants in catalog.family_variants.values()),
         "categories": len(catalog.categories),
+        "association types": len(catalog.association_types),
         "reference entities": len(catalog.reference_entities),
         "reference entity attributes": sum(len(a) for a in catalog.reference_entity_attributes.values()),
         "reference entity records": sum(len(r) for r in catalog.records.values()),

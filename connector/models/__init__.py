@@ -2,6 +2,7 @@ from .connection import AkeneoConnection
 from .mirror import (
     AssetFamily,
     AssetFamilyAttribute,
+    AssociationType,
     Attribute,
     AttributeGroup,
     AttributeOption,
@@ -25,6 +26,7 @@ __all__ = [
     "AkeneoConnection",
     "AssetFamily",
     "AssetFamilyAttribute",
+    "AssociationType",
     "Attribute",
     "AttributeGroup",
     "AttributeOption",

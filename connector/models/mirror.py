@@ -179,6 +179,14 @@ class Category(MirrorModel):
         ordering = ["root_code", "depth", "code"]
 
 
+class AssociationType(MirrorModel):
+    is_quantified = models.BooleanField(default=False)
+    is_two_way = models.BooleanField(default=False)
+
+    class Meta(MirrorModel.Meta):
+        constraints = _unique_code()
+
+
 class ReferenceEntity(MirrorModel):
     class Meta(MirrorModel.Meta):
         constraints = _unique_code()
