@@ -13,7 +13,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from connector.models import Attribute
+from connector.mirror_codes import unknown_codes
+from connector.models import Attribute, Channel, Family, Locale
 
 from .derive import derive
 from .models import DerivedModel, DisplayGroup, Hierarchy, SdmAttribute, Workflow, WorkflowStep
@@ -89,8 +90,37 @@ def _flag_steps(workflow: Workflow, derived_codes: set[str]) -> int:
     return sum(1 for step in steps if step.missing_attributes)
 
 
+class EmptyScope(Exception):
+    """The workflow's targets select nothing in the PIM: rebuilding would empty the project."""
+
+
+def scope_warnings(workflow: Workflow) -> list[str]:
+    """Targets the PIM no longer has (they were checked when saved; the PIM changes since).
+    Raises ``EmptyScope`` when none of a list of targets is left."""
+    warnings = []
+    for noun, model, codes in (
+        ("channels", Channel, workflow.channels),
+        ("locales", Locale, workflow.locales),
+        ("families", Family, workflow.families),
+    ):
+        gone = unknown_codes(workflow.connection, model, codes or [])
+        if gone and len(gone) == len(codes):
+            raise EmptyScope(
+                f"The workflow's scope selects nothing: none of its {noun} ({', '.join(gone)}) "
+                "is in the PIM. Pick others in the workflow."
+            )
+        if gone:
+            warnings.append(f"Left out, no longer in the PIM: {noun} {', '.join(gone)}.")
+    return warnings
+
+
 def rebuild_project_configuration(workflow: Workflow) -> dict[str, Any]:
     derived = derive(workflow)
+    if not derived.attributes:
+        raise EmptyScope(
+            "The workflow's scope selects no attribute (no family of its channels and families has any); "
+            "the project configuration was left as it was."
+        )
     stamp = timezone.now()
     with transaction.atomic():
         attributes = _apply(SdmAttribute, workflow, derived.attributes, stamp)

@@ -14,7 +14,7 @@ from connector.runs import (
 from connector.tasks import STRUCTURE_SYNC
 
 from .models import Workflow
-from .sync import rebuild_project_configuration
+from .sync import EmptyScope, rebuild_project_configuration, scope_warnings
 
 WORKFLOW_SYNC = "sdm_workflow_sync"
 JOB_PUSH = "sdm_job_push"
@@ -37,7 +37,12 @@ def run_workflow_sync(context: RunContext) -> None:
     context.info(f"Structure sync done (run #{structure.pk}).")
     context.advance()
     context.checkpoint()
-    result = rebuild_project_configuration(workflow)
+    try:
+        for warning in scope_warnings(workflow):
+            context.warning(warning)
+        result = rebuild_project_configuration(workflow)
+    except EmptyScope as exc:
+        raise RunFailed(str(exc)) from None
     context.advance()
     counts = result["counts"]
     context.count("created", len(result["added"]))

@@ -227,3 +227,72 @@ def test_a_cron_reads_in_words_with_its_next_times():
     times = next_runs("0 2 * * *")
     assert len(times) == 3 and times[0] < times[1] < times[2]
     assert {t.hour for t in times} == {2} and {t.minute for t in times} == {0}
+
+
+def test_a_workflow_sync_whose_scope_selects_nothing_fails_and_keeps_the_project(fake_akeneo):
+    from connector.models import RunStatus
+    from sdm.models import SdmAttribute
+    from tests.sdm_helpers import sync_workflow
+
+    workflow = make_workflow(fake_akeneo)
+    assert sync_workflow(workflow).status == RunStatus.DONE
+    # Saved before the PIM dropped them: the sync, not the form, meets the unknown codes.
+    Workflow.objects.filter(pk=workflow.pk).update(channels=["ecommerce", "gone_channel"])
+    warned = sync_workflow(workflow)
+    assert warned.status == RunStatus.DONE
+    assert "Left out, no longer in the PIM: channels gone_channel." in [
+        e.message for e in warned.log_entries.all()
+    ]
+    before = SdmAttribute.objects.filter(workflow=workflow).count()
+
+    Workflow.objects.filter(pk=workflow.pk).update(families=["nope"])
+    failed = sync_workflow(Workflow.objects.get(pk=workflow.pk))
+    assert failed.status == RunStatus.FAILED
+    assert "none of its families (nope) is in the PIM" in failed.error
+    assert SdmAttribute.objects.filter(workflow=workflow).count() == before
+
+
+def api_key(client, username: str, role: str) -> str:
+    from django.contrib.auth.models import Group
+
+    user = User.objects.create_user(username, password=f"pw-{username}", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    answer = client.post(
+        "/api/v1/auth/token/",
+        {"username": username, "password": f"pw-{username}", "name": "t"},
+        content_type="application/json",
+    )
+    return answer.json()["key"]
+
+
+def test_the_api_refuses_unknown_project_targets_naming_each(client, fake_akeneo):
+    from connector.roles import BUSINESS_CONSULTANT, SDM_ADMIN
+
+    workflow = make_workflow(fake_akeneo)
+    call_command("akeneo_sync", "--connection", "sandbox", stdout=StringIO())
+    url = f"/api/v1/projects/{workflow.pk}/"
+    consultant = {"HTTP_AUTHORIZATION": f"Token {api_key(client, 'bea', BUSINESS_CONSULTANT)}"}
+
+    refused = client.patch(
+        url,
+        {"channels": ["ecommerce", "no_such_channel"], "families": ["nope"]},
+        "application/json",
+        **consultant,
+    )
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["errors"]["channels"] == [
+        "Unknown channel in the PIM of 'sandbox': no_such_channel. Known: ecommerce, print."
+    ]
+    assert "Unknown family in the PIM of 'sandbox': nope." in body["errors"]["families"][0]
+    workflow.refresh_from_db()
+    assert workflow.channels == ["ecommerce", "print"]
+
+    saved = client.patch(
+        url, {"channels": ["print"], "families": ["shoes"]}, "application/json", **consultant
+    )
+    assert saved.status_code == 200
+    assert (saved.json()["channels"], saved.json()["families"]) == (["print"], ["shoes"])
+
+    sdm_admin = {"HTTP_AUTHORIZATION": f"Token {api_key(client, 'sam', SDM_ADMIN)}"}
+    assert client.patch(url, {"channels": []}, "application/json", **sdm_admin).status_code == 403

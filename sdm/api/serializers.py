@@ -34,6 +34,29 @@ class ProjectDetailSerializer(ProjectSerializer):
         fields = [*ProjectSerializer.Meta.fields, "attribute_codes"]
 
 
+class ProjectTargetsSerializer(serializers.Serializer):
+    """A project's targets, as codes of the PIM; each is checked against the mirror."""
+
+    channels = serializers.ListField(
+        child=StrictCharField(max_length=255),
+        max_length=500,
+        required=False,
+        help_text="Empty = all channels.",
+    )
+    locales = serializers.ListField(
+        child=StrictCharField(max_length=20),
+        max_length=500,
+        required=False,
+        help_text="Empty = all active locales.",
+    )
+    families = serializers.ListField(
+        child=StrictCharField(max_length=255),
+        max_length=5000,
+        required=False,
+        help_text="Empty = all families.",
+    )
+
+
 class FileJsonSerializer(serializers.Serializer):
     data = serializers.ListField(
         child=FeedRowField(child=serializers.JSONField(allow_null=True)),

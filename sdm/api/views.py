@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -23,6 +25,7 @@ from connector.runs import RunAlreadyActive, start_run
 from .. import feeds
 from ..access import jobs_for, projects_for
 from ..models import JobRow, SupplierJob, SupplierUpload
+from ..services import save_workflow
 from ..tasks import JOB_PUSH
 from ..value_mapping import auto_map_values
 from . import serializers as s
@@ -119,9 +122,17 @@ class ProjectList(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+def drf_errors(exc: DjangoValidationError) -> dict | list:
+    """A model's refusal in the API's error shape: per field, the form-wide ones as non_field_errors."""
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    return {("non_field_errors" if k == NON_FIELD_ERRORS else k): v for k, v in exc.message_dict.items()}
+
+
 class ProjectDetail(generics.RetrieveAPIView):
     serializer_class = s.ProjectDetailSerializer
-    required_perms = {"GET": ("sdm.view_workflow",)}
+    parser_classes = [SafeJSONParser]
+    required_perms = {"GET": ("sdm.view_workflow",), "PATCH": ("sdm.change_workflow",)}
 
     def get_queryset(self):
         return projects_for(self.request.user)
@@ -131,6 +142,22 @@ class ProjectDetail(generics.RetrieveAPIView):
         project = self.get_object()
         project.attribute_codes = feeds.project_columns(project)
         return Response(s.ProjectDetailSerializer(project).data)
+
+    @extend_schema(
+        request=s.ProjectTargetsSerializer,
+        responses={200: s.ProjectDetailSerializer, **ERRORS},
+        description="Changes the project's channels, locales or families. Codes the PIM does not have "
+        "are refused with 400, naming each; nothing is saved then. Synchronize the project to apply.",
+    )
+    def patch(self, request, *args, **kwargs):
+        project = self.get_object()
+        body = s.ProjectTargetsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            save_workflow(project.name, **body.validated_data)
+        except DjangoValidationError as exc:
+            raise ValidationError(drf_errors(exc)) from None
+        return self.get(request, *args, **kwargs)
 
 
 class ProjectTemplate(APIView):
