@@ -5,13 +5,25 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from connector.models import Run
+from connector.admin_readonly import ReadableForViewers, setting_in_words
+from connector.models import Channel, Family, Locale, Run
+from connector.pickers import (
+    CodeListField,
+    CronWidget,
+    DependencyRowsField,
+    MirrorPickersForm,
+    attribute_choices,
+    mirror_choices,
+    warn_if_mirror_empty,
+    with_stored,
+)
 from connector.roles import SUPPLIER
 from connector.run_views import run_snapshot
 from connector.runs import queue_run_from_admin
@@ -27,25 +39,15 @@ from .models import (
 )
 from .tasks import WORKFLOW_SYNC
 
-STEP_KEYS = {"attributes", "required", "ai_sources", "dependencies"}
 
+class WorkflowForm(MirrorPickersForm):
+    """Targets are picked from the connection's mirror; an empty choice means all."""
 
-class CodeListField(forms.CharField):
-    """Comma-separated codes in the form, a JSON list in the model."""
+    picker_fields = ("channels", "locales", "families")
 
-    def prepare_value(self, value):
-        if isinstance(value, list):
-            return ", ".join(value)
-        return value
-
-    def to_python(self, value):
-        return [code.strip() for code in (value or "").split(",") if code.strip()]
-
-
-class WorkflowForm(forms.ModelForm):
-    channels = CodeListField(required=False, help_text="Channel codes, comma-separated; empty = all.")
-    locales = CodeListField(required=False, help_text="Locale codes, comma-separated; empty = all active.")
-    families = CodeListField(required=False, help_text="Family codes, comma-separated; empty = all.")
+    channels = CodeListField(noun="channels", help_text="None chosen = all channels.")
+    locales = CodeListField(noun="locales", help_text="None chosen = all active locales.")
+    families = CodeListField(noun="families", help_text="None chosen = all families.")
 
     class Meta:
         model = Workflow
@@ -63,9 +65,19 @@ class WorkflowForm(forms.ModelForm):
             "suppliers",
             "active",
         ]
+        widgets = {"sync_cron": CronWidget}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, model, filters in (
+            ("channels", Channel, {}),
+            ("locales", Locale, {"enabled": True}),
+            ("families", Family, {}),
+        ):
+            if name in self.fields:
+                self.fields[name].choices = with_stored(
+                    mirror_choices(model, self.mirror_connection, **filters), getattr(self.instance, name)
+                )
         if "suppliers" in self.fields:  # only accounts of the Supplier role can be tied to a project
             self.fields["suppliers"].queryset = (
                 get_user_model().objects.filter(groups__name=SUPPLIER).order_by("username")
@@ -73,40 +85,113 @@ class WorkflowForm(forms.ModelForm):
 
 
 class WorkflowStepForm(forms.ModelForm):
+    """A step's configuration as pickers; stored as the same JSON object the sync reads."""
+
+    attributes = CodeListField(noun="shown attributes", help_text="Attributes this step shows.")
+    required = CodeListField(noun="required attributes", help_text="Attributes this step requires.")
+    ai_sources = CodeListField(
+        noun="AI sources", label="AI sources", help_text="Attributes an AI suggestion may read from."
+    )
+    dependencies = DependencyRowsField(
+        help_text="When an attribute has a value, another attribute becomes required."
+    )
+
     class Meta:
         model = WorkflowStep
-        fields = ["position", "name", "config"]
+        fields = ["position", "name"]
 
-    def clean_config(self):
-        config = self.cleaned_data.get("config") or {}
-        if not isinstance(config, dict):
-            raise forms.ValidationError("The step configuration must be a JSON object.")
-        unknown = set(config) - STEP_KEYS
-        if unknown:
-            raise forms.ValidationError(
-                f"Unknown keys: {', '.join(sorted(unknown))}. Known: {', '.join(sorted(STEP_KEYS))}."
-            )
-        for key in ("attributes", "required", "ai_sources"):
-            value = config.get(key, [])
-            if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
-                raise forms.ValidationError(f'"{key}" must be a list of attribute codes.')
-        for dependency in config.get("dependencies", []):
-            if not isinstance(dependency, dict) or not {"when", "require"} <= set(dependency):
-                raise forms.ValidationError('Each dependency needs "when", "value" and "require".')
-        return config
+    STEP_LISTS = ("attributes", "required", "ai_sources")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        config = self.instance.config if isinstance(self.instance.config, dict) else {}
+        workflow = getattr(self.instance, "workflow", None) if self.instance.workflow_id else None
+        choices = step_attribute_choices(workflow)
+        for name in self.STEP_LISTS:
+            stored = [c for c in config.get(name) or [] if isinstance(c, str)]
+            self.fields[name].choices = with_stored(choices, stored)
+            self.initial.setdefault(name, stored)
+        dependencies = [d for d in config.get("dependencies") or [] if isinstance(d, dict)]
+        self.fields["dependencies"].widget.options = with_stored(
+            choices, [d.get(k, "") for d in dependencies for k in ("when", "require")]
+        )
+        self.initial.setdefault("dependencies", dependencies)
+
+    def save(self, commit=True):
+        step = super().save(commit=False)
+        config = dict(step.config) if isinstance(step.config, dict) else {}
+        for name in (*self.STEP_LISTS, "dependencies"):
+            if self.cleaned_data.get(name):
+                config[name] = self.cleaned_data[name]
+            else:
+                config.pop(name, None)
+        step.config = config
+        if commit:
+            step.save()
+        return step
 
 
-class WorkflowStepInline(admin.TabularInline):
+def step_attribute_choices(workflow: Workflow | None) -> list[tuple[str, str]]:
+    """The PIM attributes of the workflow's connection, then its derived SDM attributes."""
+    if workflow is None:
+        return []
+    derived = [
+        (code, f"{code} · SDM attribute of {pim}")
+        for code, pim in SdmAttribute.objects.filter(workflow=workflow)
+        .exclude(code=F("pim_attribute_code"))
+        .order_by("code")
+        .values_list("code", "pim_attribute_code")
+    ]
+    return attribute_choices(workflow.connection) + derived
+
+
+class WorkflowStepInline(admin.StackedInline):
     model = WorkflowStep
     form = WorkflowStepForm
     extra = 0
-    fields = ("position", "name", "config", "missing_attributes")
-    readonly_fields = ("missing_attributes",)
+    fields = (
+        "position",
+        "name",
+        "attributes",
+        "required",
+        "ai_sources",
+        "dependencies",
+        "missing",
+    )
+    readonly_fields = ("missing",)
+
+    # Shown to viewers (who get no form): the step's configuration in words.
+    @admin.display(description="shown attributes")
+    def attributes(self, step: WorkflowStep) -> str:
+        return setting_in_words(step.config.get("attributes"))
+
+    @admin.display(description="required attributes")
+    def required(self, step: WorkflowStep) -> str:
+        return setting_in_words(step.config.get("required"))
+
+    @admin.display(description="AI sources")
+    def ai_sources(self, step: WorkflowStep) -> str:
+        return setting_in_words(step.config.get("ai_sources"))
+
+    @admin.display(description="dependencies")
+    def dependencies(self, step: WorkflowStep) -> str:
+        rules = []
+        for rule in step.config.get("dependencies") or []:
+            if isinstance(rule, dict):
+                value = f" is {rule['value']}" if rule.get("value") else ""
+                rules.append(f"when {rule.get('when')}{value}, require {rule.get('require')}")
+        return "\n".join(rules) or "—"
+
+    @admin.display(description="missing attributes")
+    def missing(self, step: WorkflowStep) -> str:
+        return ", ".join(step.missing_attributes) or "None: every attribute it names was derived."
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(admin.ModelAdmin):
+class WorkflowAdmin(ReadableForViewers, admin.ModelAdmin):
     form = WorkflowForm
+    readable_json = ("channels", "locales", "families")
+    readable_cron = ("sync_cron",)
     inlines = [WorkflowStepInline]
     change_form_template = "admin/sdm/workflow/change_form.html"
     list_display = ("name", "connection", "active", "last_synced_at", "sync_cron")
@@ -115,6 +200,10 @@ class WorkflowAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     readonly_fields = ("last_synced_at",)
     filter_horizontal = ("suppliers",)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        warn_if_mirror_empty(request, context["adminform"].form)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -185,7 +274,9 @@ class WorkflowAdmin(admin.ModelAdmin):
         workflow = self._workflow_or_404(request, object_id)
         if not self.has_view_or_change_permission(request, workflow):
             raise PermissionDenied
-        runs = list(Run.objects.for_target(workflow, WORKFLOW_SYNC)[:10])
+        from connector.run_views import run_summary, when_text
+
+        runs = list(Run.objects.for_target(workflow, WORKFLOW_SYNC).select_related("requested_by")[:10])
         current = runs[0] if runs else None
         last_done = next((r for r in runs if r.status == "done"), None)
         context = {
@@ -195,14 +286,16 @@ class WorkflowAdmin(admin.ModelAdmin):
             "workflow": workflow,
             "title": f"Synchronization of {workflow}",
             "current": current,
-            "snapshot": run_snapshot(current) if current else None,
+            "snapshot": run_snapshot(current, site=self.admin_site.name) if current else None,
+            "last_synced_text": when_text(workflow.last_synced_at) or "never",
             "last_result": last_done.result if last_done else {},
             "counts": {
                 "SDM attributes": SdmAttribute.objects.filter(workflow=workflow).count(),
                 "display groups": DisplayGroup.objects.filter(workflow=workflow).count(),
                 "hierarchies": Hierarchy.objects.filter(workflow=workflow).count(),
             },
-            "recent_runs": runs,
+            # Drawn from the same summary as the live block above, which the poll keeps redrawing.
+            "recent_runs": [run_summary(run) for run in runs],
             "can_sync": request.user.has_perm("sdm.sync_workflow"),
             "change_url": self._url("sdm_workflow_change", workflow),
         }

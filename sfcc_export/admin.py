@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
+from connector.admin_readonly import ReadableForViewers
 from connector.admin_secrets import SecretFieldsAdmin
 from connector.forms import WriteOnlySecretsForm
 from connector.labels import sentence
@@ -183,8 +184,19 @@ class ExportProfileForm(MirrorPickersForm, WriteOnlySecretsForm):
 
 
 @admin.register(ExportProfile)
-class ExportProfileAdmin(SecretFieldsAdmin, admin.ModelAdmin):
+class ExportProfileAdmin(ReadableForViewers, SecretFieldsAdmin, admin.ModelAdmin):
     form = ExportProfileForm
+    readable_json = (
+        "locale_mapping",
+        "attribute_mapping",
+        "association_mapping",
+        "families",
+        "categories",
+        "completeness_locales",
+        "image_view_types",
+        "reference_entities",
+        "schedules",
+    )
     secret_fields = ("api_client_secret",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     change_form_template = "admin/sfcc_export/exportprofile/change_form.html"

@@ -296,3 +296,25 @@ def test_the_api_refuses_unknown_project_targets_naming_each(client, fake_akeneo
 
     sdm_admin = {"HTTP_AUTHORIZATION": f"Token {api_key(client, 'sam', SDM_ADMIN)}"}
     assert client.patch(url, {"channels": []}, "application/json", **sdm_admin).status_code == 403
+
+
+def test_viewers_read_the_settings_in_words(client, profile):
+    from django.contrib.auth.models import Group
+
+    from connector.roles import OPERATOR
+
+    workflow = Workflow.objects.create(name="demo", connection=profile.connection, channels=["ecommerce"])
+    WorkflowStep.objects.create(
+        workflow=workflow, name="Basics", config={"attributes": ["name", "ean"], "required": ["name"]}
+    )
+    viewer = User.objects.create_user("olivia", password="pw", is_staff=True)
+    viewer.groups.add(Group.objects.get(name=OPERATOR))
+    client.force_login(viewer)
+
+    html = page(client, reverse("admin:sfcc_export_exportprofile_change", args=[profile.pk]))
+    assert "en_US → x-default" in html and "fr_FR → fr-FR" in html
+    assert "{&quot;" not in html and '{"' not in html.split("<body")[1]
+
+    html = page(client, reverse("admin:sdm_workflow_change", args=[workflow.pk]))
+    assert "ecommerce" in html and "name, ean" in html and "At 03:00" in html
+    assert "[&quot;" not in html
