@@ -138,12 +138,18 @@ def with_stored(choices: Choices, stored: Iterable[str]) -> Choices:
 # ------------------------------------------------------------------------------- code lists
 
 
+class SearchableSelectMultiple(FilteredSelectMultiple):
+    """The admin's searchable two-box widget, usable outside a relation field."""
+
+    template_name = "connector/widgets/searchable_select.html"
+
+
 class CodeListField(forms.MultipleChoiceField):
     """A list of codes picked from the mirror, in the admin's searchable two-box widget."""
 
     def __init__(self, *, noun: str, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", FilteredSelectMultiple(noun, is_stacked=False))
+        kwargs.setdefault("widget", SearchableSelectMultiple(noun, is_stacked=False))
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
@@ -269,10 +275,21 @@ class KeyedChoiceField(forms.Field):
     """``{key: choice}`` picked row by row; ``invert`` stores ``{choice: key}`` instead (the
     attribute mapping is stored PIM attribute → SFCC attribute, but read SFCC attribute first)."""
 
-    def __init__(self, *, invert: bool = False, aliases: dict[str, str] | None = None, **kwargs):
+    def __init__(
+        self,
+        *,
+        invert: bool = False,
+        aliases: dict[str, str] | None = None,
+        headings: tuple[str, str] = ("", ""),
+        blank_label: str = "—",
+        **kwargs,
+    ):
         self.invert, self.aliases = invert, aliases or {}
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", KeyedChoiceWidget)
+        kwargs.setdefault(
+            "widget",
+            KeyedChoiceWidget(key_heading=headings[0], choice_heading=headings[1], blank_label=blank_label),
+        )
         super().__init__(**kwargs)
 
     def set_rows(self, rows: Choices, options: Choices) -> None:

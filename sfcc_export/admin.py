@@ -90,13 +90,17 @@ class ExportProfileForm(MirrorPickersForm, WriteOnlySecretsForm):
     attribute_mapping = KeyedChoiceField(
         invert=True,
         aliases=SYSTEM_ATTRIBUTE_ALIASES,
+        headings=("SFCC system attribute", "PIM attribute"),
+        blank_label="— none —",
         help_text="Which PIM attribute fills each SFCC system attribute; "
         "the others become custom attributes.",
     )
     association_mapping = KeyedChoiceField(
+        headings=("PIM association type", "SFCC product link type"),
+        blank_label="Default",
         help_text="The SFCC product link type of each PIM association type. Default: "
         + ", ".join(f"{pim} → {sfcc}" for pim, sfcc in DEFAULT_LINK_TYPES.items())
-        + ", any other → other."
+        + ", any other → other.",
     )
     families = CodeListField(noun="families", help_text="Only products of these families; none chosen = all.")
     categories = CodeListField(
