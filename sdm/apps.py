@@ -35,6 +35,9 @@ class SdmConfig(AppConfig):
                 "sdm.*_supplierjob",
                 "sdm.*_jobcolumn",
                 "sdm.*_valuemapping",
+                # Issuing and revoking suppliers' API keys, for suppliers' accounts only (admin_tokens).
+                "sdm.add_apitoken",
+                "sdm.delete_apitoken",
             ],
         )
         roles.add_role_permissions(roles.OPERATOR, ["sdm.view_*", "sdm.sync_workflow"])

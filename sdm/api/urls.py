@@ -16,5 +16,9 @@ urlpatterns = [
     path("v1/jobs/<uuid:job_id>/results/", views.JobResults.as_view(), name="api-job-results"),
     path("v1/jobs/<uuid:job_id>/download/", views.JobDownload.as_view(), name="api-job-download"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "docs/",
+        SpectacularRedocView.as_view(url_name="api-schema", template_name="sdm/api_docs.html"),
+        name="api-docs",
+    ),
 ]
