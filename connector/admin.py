@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -17,7 +17,7 @@ from .checks import check_connection
 from .forms import AkeneoConnectionForm
 from .models import AkeneoConnection, Run, RunLogEntry
 from .params import ascii_int
-from .run_views import log_entries, run_snapshot
+from .run_views import archive_file, duration_text, run_snapshot, run_summary, when_text
 from .runs import kind_label, queue_run_from_admin, request_cancel
 from .tasks import STRUCTURE_SYNC
 
@@ -113,7 +113,7 @@ class AkeneoConnectionAdmin(SecretFieldsAdmin, admin.ModelAdmin):
         connection = self._connection_or_404(request, object_id)
         if not self.has_view_or_change_permission(request, connection):
             raise PermissionDenied
-        runs = list(Run.objects.for_target(connection, STRUCTURE_SYNC)[:10])
+        runs = list(Run.objects.for_target(connection, STRUCTURE_SYNC).select_related("requested_by")[:10])
         current = runs[0] if runs else None
         context = {
             **self.admin_site.each_context(request),
@@ -122,8 +122,10 @@ class AkeneoConnectionAdmin(SecretFieldsAdmin, admin.ModelAdmin):
             "connection": connection,
             "title": f"Synchronization of {connection}",
             "current": current,
-            "snapshot": run_snapshot(current) if current else None,
-            "recent_runs": runs,
+            "snapshot": run_snapshot(current, site=self.admin_site.name) if current else None,
+            # Drawn from the same summary as the live block above, which the poll keeps redrawing.
+            "recent_runs": [run_summary(run) for run in runs],
+            "last_synced_text": when_text(connection.last_synced_at) or "never",
             "can_sync": self._can(request, "sync"),
             "change_url": self._change_url(connection),
         }
@@ -155,6 +157,19 @@ class RunTargetFilter(admin.SimpleListFilter):
 
 @admin.register(Run)
 class RunAdmin(ReadOnlyAdmin):
+    class KindFilter(admin.SimpleListFilter):
+        """Kinds by their names ("SFCC export"), not their codes."""
+
+        title = "kind"
+        parameter_name = "kind__exact"  # what the stock field filter used: links to it keep working
+
+        def lookups(self, request, model_admin):
+            kinds = Run.objects.order_by().values_list("kind", flat=True).distinct()
+            return sorted(((kind, kind_label(kind)) for kind in kinds), key=lambda pair: pair[1])
+
+        def queryset(self, request, queryset):
+            return queryset.filter(kind=self.value()) if self.value() else queryset
+
     change_form_template = "admin/connector/run/run_detail.html"
     list_display = (
         "id",
@@ -163,10 +178,16 @@ class RunAdmin(ReadOnlyAdmin):
         "status_badge",
         "progress",
         "trigger",
-        "created_at",
+        "queued",
         "took",
     )
-    list_filter = ("kind", "status", RunTargetFilter, "trigger", ("created_at", admin.DateFieldListFilter))
+    list_filter = (
+        KindFilter,
+        "status",
+        RunTargetFilter,
+        "trigger",
+        ("created_at", admin.DateFieldListFilter),
+    )
     search_fields = ("target_label", "error")
     list_select_related = ("requested_by",)
     date_hierarchy = "created_at"
@@ -186,16 +207,22 @@ class RunAdmin(ReadOnlyAdmin):
         percent = run.progress_percent
         return "" if percent is None else f"{percent}%"
 
+    @admin.display(description="queued", ordering="created_at")
+    def queued(self, run: Run) -> str:
+        return when_text(run.created_at)
+
     @admin.display(description="duration")
     def took(self, run: Run) -> str:
-        duration = run.duration
-        return "" if duration is None else f"{duration.total_seconds():.1f} s"
+        return duration_text(run)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
             path("<path:object_id>/progress/", wrap(self.progress_view), name="connector_run_progress"),
             path("<path:object_id>/cancel/", wrap(self.cancel_view), name="connector_run_cancel"),
+            path(
+                "<path:object_id>/archive/<str:name>/", wrap(self.archive_view), name="connector_run_archive"
+            ),
             *super().get_urls(),
         ]
 
@@ -213,17 +240,28 @@ class RunAdmin(ReadOnlyAdmin):
         extra_context = {
             **(extra_context or {}),
             "run": run,
-            "snapshot": run_snapshot(run, level),
-            "log": log_entries(run, level),
+            "subtitle": f"Run #{run.pk} · {kind_label(run.kind)} · {run.target_label}",
+            "snapshot": run_snapshot(run, level, site=self.admin_site.name),
             "levels": RunLogEntry.Level.choices,
             "selected_level": level,
-            "can_cancel": run.is_active and request.user.has_perm("connector.cancel_run"),
+            "cancel_url": (
+                reverse(f"{self.admin_site.name}:connector_run_cancel", args=[run.pk])
+                if run.is_active and request.user.has_perm("connector.cancel_run")
+                else ""
+            ),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def progress_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
         run = self._run_or_404(request, object_id)
-        return JsonResponse(run_snapshot(run, _level_param(request)))
+        return JsonResponse(run_snapshot(run, _level_param(request), site=self.admin_site.name))
+
+    def archive_view(self, request: HttpRequest, object_id: str, name: str) -> FileResponse:
+        run = self._run_or_404(request, object_id)
+        path = archive_file(run, name)
+        if path is None:
+            raise Http404("No such archive for this run.")
+        return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 
     @method_decorator(require_POST)
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

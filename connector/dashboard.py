@@ -1,36 +1,46 @@
-"""The operations dashboard: per connection, workflow and export profile, the last run of each kind,
-the next scheduled time and the failures of the last 7 days. A constant number of queries."""
+"""The operations dashboard: per connection, workflow and export profile, the last run of each kind
+(a workflow's supplier-job imports and pushes included), the next scheduled time and the failures of
+the last 7 days, each one a link to its run; and, while the install is not set up yet, the
+first-run guide. A constant number of queries, whatever the number of targets and runs."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Max
+from django.db.models import BigIntegerField, Case, Count, F, Max, OuterRef, Q, Subquery, When, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
 
+from .first_run import FirstRunGuide, first_run_guide
 from .models import Run, RunStatus
+from .run_views import counter_rows, counters_text, duration_text, when_text
 from .runs import kind_label
 from .schedules import schedule_name
 
 FAILURE_WINDOW = timedelta(days=7)
-# (model, the schedule names of one object): what the dashboard lists, in this order.
-TARGETS = (
-    ("connector.AkeneoConnection", lambda pk: [schedule_name(pk)]),
-    ("sdm.Workflow", lambda pk: [_workflow_schedule(pk)]),
-    ("sfcc_export.ExportProfile", lambda pk: _export_schedules(pk)),
-)
+FAILURES_SHOWN = 5
 
 
-def _workflow_schedule(pk: int) -> str:
+@dataclass(frozen=True)
+class Target:
+    model: str
+    schedules: Callable[[int], list[str]]
+    # Rows whose runs the target answers for, by the field that points to it: a workflow's
+    # supplier jobs (their imports and pushes) are the workflow's business.
+    children: tuple[tuple[str, str], ...] = ()
+
+
+def _workflow_schedule(pk: int) -> list[str]:
     from sdm.signals import workflow_schedule_name
 
-    return workflow_schedule_name(pk)
+    return [workflow_schedule_name(pk)]
 
 
 def _export_schedules(pk: int) -> list[str]:
@@ -40,6 +50,14 @@ def _export_schedules(pk: int) -> list[str]:
     return [export_schedule_name(pk, job) for job in JOBS]
 
 
+# What the dashboard lists, in this order.
+TARGETS = (
+    Target("connector.AkeneoConnection", lambda pk: [schedule_name(pk)]),
+    Target("sdm.Workflow", _workflow_schedule, children=(("sdm.SupplierJob", "workflow"),)),
+    Target("sfcc_export.ExportProfile", _export_schedules),
+)
+
+
 @dataclass
 class LastRun:
     label: str
@@ -47,28 +65,20 @@ class LastRun:
     url: str
 
     @property
-    def duration(self) -> timedelta | None:
-        if self.run.started_at and self.run.finished_at:
-            return self.run.finished_at - self.run.started_at
-        if self.run.started_at:
-            return timezone.now() - self.run.started_at
-        return None
+    def duration_text(self) -> str:
+        return duration_text(self.run)
 
     @property
-    def duration_text(self) -> str:
-        duration = self.duration
-        if duration is None:
-            return ""
-        seconds = duration.total_seconds()
-        if seconds < 60:
-            return f"{seconds:.1f} s"
-        minutes, seconds = divmod(int(seconds), 60)
-        hours, minutes = divmod(minutes, 60)
-        return f"{hours} h {minutes} min" if hours else f"{minutes} min {seconds} s"
+    def started_text(self) -> str:
+        return when_text(self.run.started_at)
+
+    @property
+    def finished_text(self) -> str:
+        return when_text(self.run.finished_at)
 
     @property
     def counters(self) -> str:
-        return ", ".join(f"{value} {name}" for name, value in sorted(self.run.counters.items()) if value)
+        return counters_text(counter_rows(self.run))
 
 
 @dataclass
@@ -77,16 +87,41 @@ class TargetRow:
     label: str
     url: str
     last_runs: list[LastRun] = field(default_factory=list)
-    next_run: object = None
+    next_run: datetime | None = None
     failures: int = 0
+    failed_runs: list[LastRun] = field(default_factory=list)
+
+    @property
+    def next_run_text(self) -> str:
+        return when_text(self.next_run)
+
+    @property
+    def more_failures(self) -> int:
+        return self.failures - len(self.failed_runs)
+
+
+@dataclass
+class Dashboard:
+    """The rows, iterable as such (``{% for row in dashboard_rows %}``), the first-run guide and
+    the list of the window's failed runs (a row shows its newest few)."""
+
+    rows: list[TargetRow]
+    guide: FirstRunGuide | None = None
     failures_url: str = ""
 
+    def __iter__(self) -> Iterator[TargetRow]:
+        return iter(self.rows)
 
-def dashboard_rows(user) -> list[TargetRow]:
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def dashboard_rows(user) -> Dashboard:
     since = timezone.now() - FAILURE_WINDOW
+    changelist = reverse("admin:connector_run_changelist")
     rows: list[TargetRow] = []
-    for model_path, schedule_names in TARGETS:
-        model = apps.get_model(model_path)
+    for target in TARGETS:
+        model = apps.get_model(target.model)
         opts = model._meta
         if not user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
             continue
@@ -94,24 +129,25 @@ def dashboard_rows(user) -> list[TargetRow]:
         if not objects:
             continue
         content_type = ContentType.objects.get_for_model(model)
-        ids = [obj.pk for obj in objects]
-        runs = Run.objects.filter(target_type=content_type, target_id__in=ids)
+        runs = _runs_of(target, content_type, [obj.pk for obj in objects])
         latest = (
-            runs.values("target_id", "kind", "params__job")
+            runs.values("owner", "kind", "params__job")
             .annotate(last=Max("pk"))
             .values_list("last", flat=True)
         )
-        last_by_target: dict[int, list[Run]] = defaultdict(list)
-        for run in Run.objects.filter(pk__in=list(latest)).order_by("kind", "pk"):
-            last_by_target[run.target_id].append(run)
-        failures = dict(
-            runs.filter(status=RunStatus.FAILED, finished_at__gte=since)
-            .values("target_id")
-            .annotate(n=Count("pk"))
-            .values_list("target_id", "n")
-        )
-        names = {name: obj.pk for obj in objects for name in schedule_names(obj.pk)}
-        next_runs: dict[int, object] = {}
+        last_by_owner: dict[int, list[Run]] = defaultdict(list)
+        for run in runs.filter(pk__in=list(latest)).order_by("kind", "pk"):
+            last_by_owner[run.owner].append(run)
+        failed = runs.filter(status=RunStatus.FAILED, finished_at__gte=since)
+        failures = dict(failed.values("owner").annotate(n=Count("pk")).values_list("owner", "n"))
+        failed_by_owner: dict[int, list[Run]] = defaultdict(list)
+        newest_failed = failed.annotate(
+            rank=Window(RowNumber(), partition_by=[F("owner")], order_by=F("pk").desc())
+        ).filter(rank__lte=FAILURES_SHOWN)
+        for run in newest_failed.order_by("-pk"):
+            failed_by_owner[run.owner].append(run)
+        names = {name: obj.pk for obj in objects for name in target.schedules(obj.pk)}
+        next_runs: dict[int, datetime] = {}
         for name, next_run in Schedule.objects.filter(name__in=list(names)).values_list("name", "next_run"):
             pk = names[name]
             if next_run and (next_runs.get(pk) is None or next_run < next_runs[pk]):
@@ -122,18 +158,47 @@ def dashboard_rows(user) -> list[TargetRow]:
                     kind=opts.verbose_name,
                     label=str(obj),
                     url=reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]),
-                    last_runs=[
-                        LastRun(_label(run), run, reverse("admin:connector_run_change", args=[run.pk]))
-                        for run in last_by_target.get(obj.pk, [])
-                    ],
+                    last_runs=[_last(run, content_type) for run in last_by_owner.get(obj.pk, [])],
                     next_run=next_runs.get(obj.pk),
                     failures=failures.get(obj.pk, 0),
-                    failures_url=reverse("admin:connector_run_changelist") + f"?status__exact=failed&q={obj}",
+                    failed_runs=[_last(run, content_type) for run in failed_by_owner.get(obj.pk, [])],
                 )
             )
-    return rows
+    return Dashboard(
+        rows,
+        guide=first_run_guide(user),
+        failures_url=f"{changelist}?status__exact=failed&created_at__gte={since.date().isoformat()}",
+    )
 
 
-def _label(run: Run) -> str:
+def _runs_of(target: Target, content_type: ContentType, ids: list[int]):
+    """Runs on the targets and on their children, each annotated with ``owner``: the target's id."""
+    scope = Q(target_type=content_type, target_id__in=ids)
+    owners = [When(target_type=content_type, then=F("target_id"))]
+    for child_path, link in target.children:
+        child = apps.get_model(child_path)
+        child_type = ContentType.objects.get_for_model(child)
+        scope |= Q(
+            target_type=child_type, target_id__in=child.objects.filter(**{f"{link}__in": ids}).values("pk")
+        )
+        owners.append(
+            When(
+                target_type=child_type,
+                then=Subquery(child.objects.filter(pk=OuterRef("target_id")).values(link)[:1]),
+            )
+        )
+    return Run.objects.filter(scope).annotate(owner=Case(*owners, output_field=BigIntegerField()))
+
+
+def _last(run: Run, own_type: ContentType) -> LastRun:
+    return LastRun(_label(run, own_type), run, reverse("admin:connector_run_change", args=[run.pk]))
+
+
+def _label(run: Run, own_type: ContentType) -> str:
+    label = kind_label(run.kind)
     job = (run.params or {}).get("job")
-    return f"{kind_label(run.kind)}: {job}" if job else kind_label(run.kind)
+    if job:
+        label = f"{label}: {job}"
+    if run.target_type_id != own_type.pk:  # a child's run says whose it is
+        label = f"{label} · {run.target_label}"
+    return label

@@ -47,8 +47,6 @@ ENTITY_ATTRIBUTE_TYPES = {
     "multiple_options": "Multiple options",
     "reference_entity_single_link": "Reference entity (single link)",
     "reference_entity_multiple_links": "Reference entity (multiple links)",
-    "record": "Reference entity (single link)",
-    "record_collection": "Reference entity (multiple links)",
     "asset_collection": "Asset collection",
 }
 
@@ -175,7 +173,6 @@ def attribute_properties(attribute) -> list[tuple[str, str]]:
     raw = attribute.raw or {}
     kind = attribute.type
     rows = [
-        ("Type", attribute_type_label(kind)),
         ("Value per channel", yes_no(attribute.scopable)),
         ("Value per locale", yes_no(attribute.localizable)),
     ]

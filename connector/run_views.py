@@ -1,15 +1,182 @@
-"""What the admin shows of a run: a JSON snapshot for the live progress bar, and log filtering."""
+"""What the admin shows of a run: one snapshot, rendered into the run pages and polled as JSON by
+their live block, so what the page first shows and what the poll redraws never disagree.
+
+Dates are in the active time zone (the user's, see ``connector.middleware.UserTimeZone``) and in
+words, durations too ("3 min 12 s", "queued"); counters are the ones that mean something for the
+run's kind; an export lists its archives, a push names its failed rows.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import dateformat, timezone
 
-from .models import Run, RunLogEntry
+from .models import Run, RunLogEntry, RunStatus
 from .runs import kind_label
 
 LOG_TAIL = 200
+FAILED_ROWS_SHOWN = 20
+DATE_FORMAT = "j M Y, H:i"  # 2 Dec 2026, 14:05
+
+
+@dataclass(frozen=True)
+class KindView:
+    """How a kind's numbers read: what its progress counts and which counters it always shows
+    (zeros included, in this order); any other counter it writes is shown when not zero."""
+
+    unit: tuple[str, str] = ("", "")  # singular, plural
+    counters: tuple[str, ...] = ()
+
+
+# Kinds are registered by their apps in AppConfig.ready (connector.runs.register_kind); only
+# their codes are spelled here, so connector imports neither sdm nor sfcc_export.
+SYNC_COUNTERS = ("created", "updated", "unchanged", "deleted")
+KIND_VIEWS: dict[str, KindView] = {
+    "structure_sync": KindView(("step", "steps"), SYNC_COUNTERS),
+    "sdm_workflow_sync": KindView(("step", "steps"), SYNC_COUNTERS),
+    "sdm_job_push": KindView(("row", "rows"), ("created", "updated", "skipped", "failed")),
+    "sdm_job_import": KindView(("row", "rows"), ("rows",)),
+    # An export writes different things per job: only what it wrote is worth a number.
+    "sfcc_export": KindView(("product", "products")),
+}
+DEFAULT_VIEW = KindView()
+# Every counter a run writes, in the order they are shown, as the words a user reads.
+COUNTER_LABELS = {
+    "created": "created",
+    "updated": "updated",
+    "unchanged": "unchanged",
+    "skipped": "unchanged (not sent)",
+    "deleted": "deleted",
+    "failed": "failed",
+    "rows": "rows",
+    "products": "products",
+    "masters": "master products",
+    "variants": "variants",
+    "groups": "variation groups",
+    "categories": "categories",
+    "assignments": "category assignments",
+    "offline": "set offline",
+    "price_tables": "prices",
+    "images": "images",
+    "media_downloaded": "media downloaded",
+    "attributes": "attributes",
+    "record_attributes": "record attributes",
+    "content_assets": "content assets",
+    "refinements": "refinements",
+}
+_ORDER = {name: position for position, name in enumerate(COUNTER_LABELS)}
+
+
+def when_text(moment: datetime | None) -> str:
+    """A date as people write it, in the active time zone: "2 Dec 2026, 14:05"."""
+    return dateformat.format(timezone.localtime(moment), DATE_FORMAT) if moment else ""
+
+
+def duration_words(duration: timedelta) -> str:
+    seconds = duration.total_seconds()
+    if seconds < 1:
+        return "under 1 s"
+    if seconds < 60:
+        return f"{int(seconds)} s"
+    minutes, seconds = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def duration_text(run: Run) -> str:
+    if run.status == RunStatus.QUEUED:
+        return "queued"
+    if run.started_at is None:
+        return "not started"
+    return duration_words(run.duration)
+
+
+def kind_view(kind: str) -> KindView:
+    return KIND_VIEWS.get(kind, DEFAULT_VIEW)
+
+
+def counter_rows(run: Run) -> list[dict[str, Any]]:
+    counters = run.counters or {}
+    always = kind_view(run.kind).counters
+    names = [*always, *(name for name, value in counters.items() if value and name not in always)]
+    extra = sorted(names[len(always) :], key=lambda name: (_ORDER.get(name, len(_ORDER)), name))
+    return [
+        {
+            "name": name,
+            "label": COUNTER_LABELS.get(name, name.replace("_", " ")),
+            "value": counters.get(name, 0),
+        }
+        for name in [*always, *extra]
+    ]
+
+
+def counters_text(rows: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{row['value']:,} {row['label']}" for row in rows if row["value"])
+
+
+def progress_text(run: Run) -> str:
+    """ "120 of 300 products", "120 of about 1,200 products", "120 products so far"."""
+    singular, plural = kind_view(run.kind).unit
+    done, total = run.progress_done, run.progress_total
+    estimated = bool((run.result or {}).get("progress_estimated"))
+    if total and not (estimated and not run.is_active):
+        unit = singular if total == 1 else plural
+        return f"{done:,} of {'about ' if estimated else ''}{total:,} {unit}".strip()
+    if run.status == RunStatus.QUEUED:
+        return "waiting for a worker"
+    if not done:
+        return ""
+    unit = singular if done == 1 else plural
+    return f"{done:,} {unit}{' so far' if run.is_active else ''}".strip()
+
+
+def run_summary(run: Run) -> dict[str, Any]:
+    """What a line about a run says (recent-run lists, dashboard): no query beyond the row itself."""
+    duration = run.duration
+    rows = counter_rows(run)
+    return {
+        "id": run.pk,
+        "kind": run.kind,
+        "kind_label": kind_label(run.kind),
+        "target": run.target_label,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "active": run.is_active,
+        "trigger_label": run.get_trigger_display(),
+        "requested_by": str(run.requested_by) if run.requested_by_id else "",
+        "progress_done": run.progress_done,
+        "progress_total": run.progress_total,
+        "progress_estimated": bool((run.result or {}).get("progress_estimated")),
+        "progress_text": progress_text(run),
+        "percent": run.progress_percent,
+        "counters": run.counters,
+        "counter_rows": rows,
+        "counters_text": counters_text(rows),
+        "error": run.error,
+        "created_at": run.created_at.isoformat(),
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "created_text": when_text(run.created_at),
+        "started_text": when_text(run.started_at) or ("not yet" if run.is_active else "never"),
+        "finished_text": when_text(run.finished_at),
+        "duration_seconds": round(duration.total_seconds(), 1) if duration else None,
+        "duration_text": duration_text(run),
+        "time_zone": timezone.get_current_timezone_name(),
+    }
 
 
 def log_entries(run: Run, min_level: int | None = None, limit: int = LOG_TAIL) -> QuerySet[RunLogEntry]:
@@ -19,27 +186,116 @@ def log_entries(run: Run, min_level: int | None = None, limit: int = LOG_TAIL) -
     return entries.order_by("-pk")[:limit]
 
 
-def run_snapshot(run: Run, min_level: int | None = None) -> dict[str, Any]:
-    duration = run.duration
+def run_snapshot(run: Run, min_level: int | None = None, site: str = "admin") -> dict[str, Any]:
     return {
-        "id": run.pk,
-        "kind": run.kind,
-        "kind_label": kind_label(run.kind),
-        "target": run.target_label,
-        "status": run.status,
-        "status_label": run.get_status_display(),
-        "active": run.is_active,
-        "progress_done": run.progress_done,
-        "progress_total": run.progress_total,
-        "percent": run.progress_percent,
-        "counters": run.counters,
-        "error": run.error,
-        "created_at": run.created_at.isoformat(),
-        "started_at": run.started_at.isoformat() if run.started_at else None,
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "duration_seconds": round(duration.total_seconds(), 1) if duration else None,
+        **run_summary(run),
+        "target_url": target_url(run, site),
+        "archives": archives(run, site),
+        "failures": failed_rows(run, site),
         "log": [
-            {"time": e.created_at.isoformat(), "level": e.get_level_display(), "message": e.message}
+            {
+                "time": dateformat.format(timezone.localtime(e.created_at), "H:i:s"),
+                "level": e.get_level_display(),
+                "message": e.message,
+            }
             for e in reversed(list(log_entries(run, min_level)))
         ],
+    }
+
+
+def target_url(run: Run, site: str = "admin") -> str:
+    """The admin page of what the run worked on (connection, workflow, supplier job, export profile)."""
+    content_type = ContentType.objects.get_for_id(run.target_type_id)
+    model = content_type.model_class()
+    if model is None or not model._default_manager.filter(pk=run.target_id).exists():
+        return ""
+    try:
+        return reverse(f"{site}:{content_type.app_label}_{content_type.model}_change", args=[run.target_id])
+    except NoReverseMatch:
+        return ""
+
+
+# ---------------------------------------------------------------------------------------- archives
+
+
+def _recorded_archives(run: Run) -> list[str]:
+    result = run.result or {}
+    recorded = result.get("archives") or ([result["archive"]] if result.get("archive") else [])
+    return [path for path in recorded if isinstance(path, str)]
+
+
+def _archive_roots(run: Run) -> list[Path]:
+    roots = [Path(settings.EXPORT_ROOT)]
+    output_dir = getattr(run.target, "output_dir", "") if run.target_id else ""
+    if output_dir:
+        roots.append(Path(output_dir))
+    return [root.resolve() for root in roots]
+
+
+def archive_file(run: Run, name: str) -> Path | None:
+    """The archive of ``run`` called ``name``: only a file the run recorded, that exists, and that
+    lies (links resolved) inside EXPORT_ROOT or the target's output folder."""
+    matches = [Path(path) for path in _recorded_archives(run) if Path(path).name == name]
+    if not matches or name in ("", ".", ".."):
+        return None
+    try:
+        path = matches[0].resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not path.is_file() or not any(path.is_relative_to(root) for root in _archive_roots(run)):
+        return None
+    return path
+
+
+def size_text(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
+def archives(run: Run, site: str = "admin") -> list[dict[str, Any]]:
+    listed = []
+    for recorded in _recorded_archives(run):
+        name = Path(recorded).name
+        path = archive_file(run, name)
+        if path is not None:
+            listed.append(
+                {
+                    "name": name,
+                    "url": reverse(f"{site}:connector_run_archive", args=[run.pk, name]),
+                    "size_text": size_text(path.stat().st_size),
+                }
+            )
+    return listed
+
+
+# ---------------------------------------------------------------------------------------- failures
+
+
+def failed_rows(run: Run, site: str = "admin") -> dict[str, Any] | None:
+    """The rows a push could not push, named (file line, identifier, the PIM's message)."""
+    if run.kind != "sdm_job_push" or run.started_at is None:
+        return None
+    job_row = apps.get_model("sdm", "JobRow")
+    # A row records when it was pushed: this run's are those pushed while it ran. A row failed
+    # here and pushed again by a later run belongs to that run now.
+    rows = job_row.objects.filter(job_id=run.target_id, outcome="failed", pushed_at__gte=run.started_at)
+    if run.finished_at:
+        rows = rows.filter(pushed_at__lte=run.finished_at)
+    listed = rows.count()
+    counted = (run.counters or {}).get("failed", 0)
+    if not listed and not counted:
+        return None
+    opts = job_row._meta
+    return {
+        # The counters are flushed a little after the rows are saved: while the push goes on, the
+        # rows may be ahead.
+        "failed": max(listed, counted),
+        "listed": listed,
+        "pushed_again": max(0, counted - listed),
+        "rows": list(rows.order_by("line").values("line", "identifier", "message")[:FAILED_ROWS_SHOWN]),
+        "url": reverse(f"{site}:{opts.app_label}_{opts.model_name}_changelist")
+        + f"?job__id__exact={run.target_id}&outcome__exact=failed",
     }

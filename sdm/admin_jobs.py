@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -13,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from connector.akeneo import AkeneoError
+from connector.labels import attribute_type_label, label_in
 from connector.models import Run
 from connector.params import ascii_int
 from connector.runs import queue_run_from_admin
@@ -26,11 +28,12 @@ from .jobs import (
     refresh_after_mapping,
 )
 from .mapping_step import choices_from_post, search_options, step_page
-from .models import JobColumn, JobRow, SupplierJob, ValueMapping, Workflow
+from .models import JobColumn, JobRow, SdmAttribute, SupplierJob, ValueMapping, Workflow
 from .option_creation import planned_options
-from .preview import predict, preview_job
+from .preview import predict, preview_job, preview_rows
 from .supplier_files import ACCEPTED_DESCRIPTION, SupplierFileError, check_file_name
 from .tasks import JOB_IMPORT, JOB_PUSH
+from .value_display import ValueFormatter, shorten
 from .value_mapping import MappingRefused, auto_map_values, save_mappings, unmapped, unmapped_count
 
 
@@ -43,6 +46,35 @@ def duplicates_note(job: SupplierJob) -> str:
         f"{code} (lines {', '.join(map(str, lines))})" for code, lines in list(duplicates.items())[:10]
     )
     return f"{len(duplicates)} identifiers are on several rows; those rows will be refused: {shown}"
+
+
+def _kind(target) -> str:
+    if target is None:
+        return ""
+    if target.table_column:
+        return f"{attribute_type_label(target.type)}, select column"
+    return attribute_type_label(target.type)
+
+
+def shown_step_rows(job: SupplierJob, rows: list) -> list[tuple]:
+    """(row, its attribute's type in words, its suggestion in words) for a page of the value-mapping step."""
+    formatter = ValueFormatter(job.workflow.connection).load_options(
+        (row.mapping.pim_attribute_code, row.mapping.table_column, row.mapping.suggested_code)
+        for row in rows
+        if row.mapping.suggested_code
+    )
+    return [
+        (
+            row,
+            _kind(row.target),
+            formatter.option_text(
+                row.mapping.pim_attribute_code, row.mapping.suggested_code, row.mapping.table_column
+            )
+            if row.mapping.suggested_code
+            else "",
+        )
+        for row in rows
+    ]
 
 
 def import_run(job: SupplierJob) -> Run | None:
@@ -282,6 +314,7 @@ class SupplierJobAdmin(admin.ModelAdmin):
         context = {
             **self._page_context(request, job, f"Value mapping of {job}"),
             "step": page,
+            "rows": shown_step_rows(job, page.rows),
             "tab": tab,
             "only_unmapped": only_unmapped,
             "errors": errors,
@@ -308,14 +341,17 @@ class SupplierJobAdmin(admin.ModelAdmin):
         error = ""
         try:
             with job.workflow.connection.client(interactive=True) as client:
-                previews = preview_job(job, client)
+                verdicts = preview_job(job, client)
         except AkeneoError as exc:
-            previews, error = [], f"The PIM could not be read for the preview: {exc.message}"
+            verdicts, error = [], f"The PIM could not be read for the preview: {exc.message}"
+        planned = planned_options(job)
+        new_options = {(p.mapping.pim_attribute_code, p.mapping.option_code) for p in planned}
         context = {
             **self._page_context(request, job, f"Preview of {job}"),
-            "previews": previews,
+            "previews": preview_rows(job, verdicts, new_options),
             "error": error,
-            "planned": planned_options(job),
+            "planned": planned,
+            "can_finalize": request.user.has_perm("sdm.finalize_supplierjob"),
         }
         return TemplateResponse(request, "admin/sdm/supplierjob/preview.html", context)
 
@@ -354,13 +390,31 @@ class SupplierJobAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/sdm/supplierjob/finalize.html", context)
 
 
+class PreparedChangeList(ChangeList):
+    """A change list whose page of rows its admin prepares for display at once (a few queries per
+    page instead of some per row): the admin's ``prepare_results`` gets the page."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        self.model_admin.prepare_results(self.result_list)
+
+
+def _truncated(text: str, limit: int) -> str:
+    """A cell's text cut to ``limit`` characters, the whole of it in the title."""
+    if len(text) <= limit:
+        return text
+    return format_html('<span title="{}">{}</span>', text, shorten(text, limit))
+
+
 @admin.register(JobRow)
 class JobRowAdmin(admin.ModelAdmin):
-    list_display = ("line", "identifier", "outcome", "message", "pushed_at", "job")
+    list_display = ("line", "identifier", "outcome", "message_text", "job")
     list_filter = ("outcome", "job")
     search_fields = ("identifier", "message")
     list_select_related = ("job",)
-    readonly_fields = ("job", "line", "identifier", "values", "outcome", "message", "pushed_at")
+    fields = ("job", "line", "identifier", "outcome", "message", "pushed_at", "cells")
+    readonly_fields = fields
     actions = ["retry_failed"]
 
     def has_add_permission(self, request):
@@ -368,6 +422,36 @@ class JobRowAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="message", ordering="message")
+    def message_text(self, row: JobRow) -> str:
+        return _truncated(row.message, 90) if row.message else "—"
+
+    @admin.display(description="cells of the file")
+    def cells(self, row: JobRow) -> str:
+        """The row as the supplier sent it: each column's name, where it goes, and its cell."""
+        columns = list(row.job.columns.all())
+        mapped = [c.sdm_attribute for c in columns if c.sdm_attribute]
+        labels = dict(
+            SdmAttribute.objects.filter(workflow_id=row.job.workflow_id, code__in=mapped).values_list(
+                "code", "labels"
+            )
+        )
+        lines = []
+        for column in columns:
+            cell = row.values[column.position] if column.position < len(row.values) else ""
+            if column.role == JobColumn.Role.ATTRIBUTE and column.sdm_attribute:
+                target = label_in(labels.get(column.sdm_attribute), default=column.sdm_attribute)
+            else:
+                target = column.get_role_display()
+            lines.append((column.header, target, cell or "(empty: not sent)"))
+        extra = row.values[len(columns) :]
+        lines += [(f"(column {len(columns) + n})", "—", cell) for n, cell in enumerate(extra, start=1)]
+        return format_html(
+            '<table class="row-cells"><thead><tr><th>Column</th><th>Goes to</th><th>Cell</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>", lines),
+        )
 
     @admin.action(description="Retry the selected failed rows (push them again)", permissions=["finalize"])
     def retry_failed(self, request, queryset):
@@ -385,26 +469,82 @@ class JobRowAdmin(admin.ModelAdmin):
 class ValueMappingAdmin(admin.ModelAdmin):
     """Every job's values at a glance; they are mapped on the job's value-mapping step."""
 
-    list_display = (
-        "raw_value",
-        "pim_attribute_code",
-        "table_column",
-        "occurrences",
-        "suggested_code",
-        "option_code",
-        "create_option",
-        "created_in_pim",
-        "job_step",
-    )
+    list_display = ("raw_value_text", "attribute_text", "occurrences", "option_text", "job_step")
     list_filter = ("job", "pim_attribute_code", "create_option")
     search_fields = ("raw_value", "option_code")
-    list_select_related = ("job",)
+    list_select_related = ("job__workflow",)
+    fields = (
+        "job_step",
+        "raw_value",
+        "attribute_text",
+        "occurrences",
+        "suggestion_text",
+        "option_text",
+        "created_in_pim",
+        "creation_error",
+    )
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_changelist(self, request, **kwargs):
+        return PreparedChangeList
+
+    def prepare_results(self, mappings: list[ValueMapping]) -> None:
+        """Attribute and option labels for a page of mappings: one formatter (a few queries) per PIM."""
+        by_connection: dict[int, list[ValueMapping]] = {}
+        for mapping in mappings:
+            by_connection.setdefault(mapping.job.workflow.connection_id, []).append(mapping)
+        for group in by_connection.values():
+            formatter = ValueFormatter(group[0].job.workflow.connection).load_options(
+                (m.pim_attribute_code, m.table_column, code)
+                for m in group
+                for code in (m.option_code, m.suggested_code)
+                if code
+            )
+            for mapping in group:
+                mapping._formatter = formatter
+
+    def _formatter(self, mapping: ValueMapping) -> ValueFormatter:
+        if getattr(mapping, "_formatter", None) is None:  # an object page: this mapping alone
+            self.prepare_results([mapping])
+        return mapping._formatter
+
+    @admin.display(description="supplier value", ordering="raw_value")
+    def raw_value_text(self, mapping: ValueMapping) -> str:
+        return _truncated(mapping.raw_value, 60)
+
+    @admin.display(description="PIM attribute", ordering="pim_attribute_code")
+    def attribute_text(self, mapping: ValueMapping) -> str:
+        formatter = self._formatter(mapping)
+        text = formatter.attribute_label(mapping.pim_attribute_code)
+        if mapping.table_column:
+            text += f" › {formatter.column_label(mapping.pim_attribute_code, mapping.table_column)}"
+        return format_html('<span title="{}">{}</span>', mapping.pim_attribute_code, text)
+
+    @admin.display(description="suggested")
+    def suggestion_text(self, mapping: ValueMapping) -> str:
+        if not mapping.suggested_code:
+            return "none"
+        return self._option(mapping, mapping.suggested_code)
+
+    def _option(self, mapping: ValueMapping, code: str) -> str:
+        return self._formatter(mapping).option_text(mapping.pim_attribute_code, code, mapping.table_column)
+
+    @admin.display(description="PIM option", ordering="option_code")
+    def option_text(self, mapping: ValueMapping) -> str:
+        if mapping.create_option and mapping.option_code:
+            state = "created in the PIM" if mapping.created_in_pim else "to be created by the push"
+            return f"New option {mapping.option_code} ({state})"
+        if mapping.option_code:
+            return self._option(mapping, mapping.option_code)
+        if mapping.suggested_code:
+            return f"Not mapped (suggested: {self._option(mapping, mapping.suggested_code)})"
+        return "Not mapped"
 
     @admin.display(description="job")
     def job_step(self, mapping: ValueMapping):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from connector.labels import attribute_type_label
 from connector.models import Attribute, AttributeGroup, FamilyVariant
 
 from .models import OPTION_CREATION_TYPES, AttributeSelection, SdmAttribute, Workflow
@@ -64,6 +65,10 @@ class AttributeChoice:
     allow_option_creation: bool
     can_create_options: bool
     lock: str | None
+
+    @property
+    def type_label(self) -> str:
+        return attribute_type_label(self.type)
 
 
 @dataclass

@@ -15,7 +15,7 @@ a successful run.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,7 +24,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from connector.akeneo import AkeneoClient
+from connector.akeneo import AkeneoClient, AkeneoError
 from connector.akeneo.search import Search
 
 from .images import ImageResolver
@@ -121,8 +121,11 @@ class CatalogExport:
         values: bool = True,
         images: bool = False,
         static_folder: Path | None = None,
+        report_total: Callable[[int | None], None] | None = None,
     ):
         self.profile = profile
+        # Told how many products the main pass will read (None: the PIM did not say), once.
+        self.report_total = report_total
         self.values = values  # False for the assets job alone: product elements carry images only
         self.client = client
         self.structure = structure
@@ -217,21 +220,36 @@ class CatalogExport:
         if updated and (self.outcome.watermark is None or updated > self.outcome.watermark):
             self.outcome.watermark = updated
 
-    def _pages(self, path: str, search: Search, **params) -> Iterator[list[dict]]:
+    def _pages(self, path: str, search: Search, *, counted: bool = False, **params) -> Iterator[list[dict]]:
+        """``counted``: the pass the run's progress measures (its total is the PIM's count of it);
+        the other reads (models, parents, removals) are not, or the progress would pass its total."""
         for page in self.client.pages(path, params, search=search):
             if self.started_at_pim is None:
                 self.started_at_pim = self.client.last_server_date
             items = (page.get("_embedded") or {}).get("items", [])
             yield items
-            self.progress.advance(len(items))
+            if counted:
+                self.progress.advance(len(items))
             self.progress.checkpoint()
+
+    def _report_total(self, search: Search) -> None:
+        if self.report_total is None:
+            return
+        try:
+            total = self.client.count(PRODUCTS, search=search)
+        except AkeneoError as exc:
+            # The count only feeds the progress bar: the export goes on without it.
+            self.progress.info(f"The PIM did not count the products ({exc.message}).")
+            total = None
+        self.report_total(total)
 
     # ------------------------------------------------------------------ products
     def _export_products(self) -> None:
         search = product_search(self.profile)
         if self.differential:
             search = _with(search, "updated", ">", self.since)
-        for items in self._pages(PRODUCTS, search):
+        self._report_total(search)
+        for items in self._pages(PRODUCTS, search, counted=True):
             if self.images:
                 self.images.prepare(items)
             for product in items:

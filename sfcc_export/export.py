@@ -100,6 +100,21 @@ def last_watermark(profile: ExportProfile, job: str) -> datetime | None:
     return datetime.fromisoformat(run.result["watermarks"][job]) if run else None
 
 
+def estimated_total(profile: ExportProfile, run: Run, mode: str) -> int | None:
+    """What the last successful run of the same job and mode read: the progress total when the PIM
+    gives no count."""
+    return (
+        Run.objects.for_target(profile, run.kind)
+        .filter(
+            status=RunStatus.DONE, params__job=run.params.get("job"), result__mode=mode, progress_done__gt=0
+        )
+        .exclude(pk=run.pk)
+        .order_by("-finished_at", "-pk")
+        .values_list("progress_done", flat=True)
+        .first()
+    )
+
+
 def export_catalogs(
     profile: ExportProfile,
     jobs: tuple[str, ...],
@@ -130,6 +145,17 @@ def export_catalogs(
         storefront=catalog_path(folder, profile.storefront_catalog_id) if "storefront" in jobs else None,
         pricebooks=folder / "pricebooks" if "pricebook" in jobs else None,
     )
+    estimated = False
+
+    def report_total(count: int | None) -> None:
+        nonlocal estimated
+        if count is None:
+            count = estimated_total(profile, progress.run, "differential" if since else "full")
+            estimated = count is not None
+            if estimated:  # for the run page while the run goes on; the final result says it too
+                progress.set_result({"progress_estimated": True})
+        progress.set_total(count)
+
     with tempfile.TemporaryDirectory(prefix="sfcc-export-") as scratch, profile.connection.client() as client:
         export = CatalogExport(
             profile,
@@ -141,6 +167,7 @@ def export_catalogs(
             values="master" in jobs,
             images=images,
             static_folder=master.parent / STATIC_IMAGES if images and not profile.images_by_url else None,
+            report_total=report_total,
         )
         try:
             outcome = export.run(files)
@@ -160,6 +187,7 @@ def export_catalogs(
         "counts": outcome.counts,
         "watermarks": {job: watermark.isoformat() for job in pass_jobs} if watermark else {},
         "mode": "differential" if since else "full",
+        "progress_estimated": estimated,
     }
 
 
@@ -238,7 +266,11 @@ def run_jobs(
         catalogs = export_catalogs(profile, jobs, folder, mode, progress, finish)
         result["files"] += catalogs["files"]
         result["counts"].update(catalogs["counts"])
-        result.update(watermarks=catalogs["watermarks"], mode=catalogs["mode"])
+        result.update(
+            watermarks=catalogs["watermarks"],
+            mode=catalogs["mode"],
+            progress_estimated=catalogs["progress_estimated"],
+        )
     else:
         finish()
     return result

@@ -50,8 +50,11 @@ def test_the_dashboard_shows_the_last_run_the_next_schedule_and_the_weeks_failur
 
     html = page.content.decode()
     assert page.status_code == 200
-    assert f'href="/admin/connector/run/{done.pk}/change/"' in html  # the last run, one click away
-    assert f"/admin/connector/run/{failed.pk}/change/" not in html
+    assert f'href="/admin/connector/run/{done.pk}/change/" class="run-link"' in html  # the last run
+    assert f'href="/admin/connector/run/{failed.pk}/change/" class="run-link"' not in html
+    # The week's failure is one click away too; the one older than the window is not listed.
+    assert f'href="/admin/connector/run/{failed.pk}/change/" class="failed-run"' in html
+    assert f"/admin/connector/run/{old.pk}/change/" not in html
     assert "1 failed" in html and "status__exact=failed" in html
     assert "Done" in html and "manual only" not in html  # the weekly sync schedule is shown
     index = client.get(reverse("admin:index")).content.decode()

@@ -215,6 +215,22 @@ class AkeneoClient:
         for page in self.pages(path, params, search=search):
             yield from (page.get("_embedded") or {}).get("items", [])
 
+    def count(
+        self, path: str, params: dict[str, Any] | None = None, *, search: Search | dict | None = None
+    ) -> int | None:
+        """How many items a listing holds, or None if the PIM does not say.
+
+        One page-mode request for a single item with ``with_count=true`` (search_after pages carry
+        no count). The PIM counts the whole result set for it, which is slow on a big catalog:
+        ask once per pass, never per page.
+        """
+        query = {**(params or {}), "limit": 1, "with_count": "true"}
+        if search:
+            query["search"] = search.to_json() if isinstance(search, Search) else json.dumps(search)
+        answer = self.get(path, query)
+        count = answer.get("items_count") if isinstance(answer, dict) else None
+        return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
+
     def list_all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """A whole collection, for endpoints that answer with a plain JSON array or paginate."""
         answer = self.get(path, params)
