@@ -68,8 +68,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at")
     list_filter = ("user",)
     search_fields = ("name", "user__username", "prefix")
-    fields = ("name", "user", "prefix", "created_at", "last_used_at")
+    # The holder as text: a link to the account would 403 for every role that cannot view users.
+    fields = ("name", "holder", "prefix", "created_at", "last_used_at")
     readonly_fields = fields
+
+    @admin.display(description="user", ordering="user__username")
+    def holder(self, token) -> str:
+        return token.user.get_username()
     actions = ["revoke"]
 
     def has_change_permission(self, request, obj=None):
