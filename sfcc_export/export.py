@@ -115,6 +115,14 @@ def estimated_total(profile: ExportProfile, run: Run, mode: str) -> int | None:
     )
 
 
+class EmptySelection(Exception):
+    """A full catalog export found no product: delivering it would take everything offline in SFCC."""
+
+
+def _exported_any(counts: dict) -> bool:
+    return any(counts.get(name) for name in ("products", "masters", "variants"))
+
+
 def export_catalogs(
     profile: ExportProfile,
     jobs: tuple[str, ...],
@@ -171,6 +179,14 @@ def export_catalogs(
         )
         try:
             outcome = export.run(files)
+            if since is None and (files.master or files.storefront) and not _exported_any(outcome.counts):
+                raise EmptySelection(
+                    f"The profile's scope selects no product in the PIM (channel {profile.channel}"
+                    + (f", families {', '.join(profile.families)}" if profile.families else "")
+                    + (f", categories {', '.join(profile.categories)}" if profile.categories else "")
+                    + "): nothing was delivered and nothing was set offline in SFCC. "
+                    "Check the profile's channel and product filters."
+                )
             # Listed before deliver(), which gives the folder its final name.
             written = [path for path in (files.master, files.storefront) if path]
             if files.pricebooks:

@@ -6,7 +6,7 @@ from connector.akeneo import AkeneoError
 from connector.runs import RunContext, RunFailed, start_scheduled_run
 
 from .delivery import SfccError
-from .export import JOBS, MODES, PASS_JOBS, DeliveryRejected, run_jobs, wants_delivery
+from .export import JOBS, MODES, PASS_JOBS, DeliveryRejected, EmptySelection, run_jobs, wants_delivery
 
 EXPORT = "sfcc_export"
 COUNT_NAMES = (
@@ -55,6 +55,8 @@ def run_export(context: RunContext) -> None:
         result = run_jobs(profile, job, mode, context, output=context.params.get("output"), deliver=deliver)
     except AkeneoError as exc:
         raise RunFailed(f"The export stopped on a PIM error; {NOT_RECORDED}: {exc.message}") from None
+    except EmptySelection as exc:
+        raise RunFailed(str(exc)) from None
     except DeliveryRejected as exc:
         raise RunFailed(
             f"SFCC rejected the import of {exc.result.file_name} (execution {exc.result.execution_id}, "

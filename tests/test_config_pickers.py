@@ -318,3 +318,26 @@ def test_viewers_read_the_settings_in_words(client, profile):
     html = page(client, reverse("admin:sdm_workflow_change", args=[workflow.pk]))
     assert "ecommerce" in html and "name, ean" in html and "At 03:00" in html
     assert "[&quot;" not in html
+
+
+def test_a_full_export_whose_filters_select_nothing_fails_and_takes_nothing_offline(profile):
+    from connector.models import RunStatus
+    from connector.runs import start_run
+    from sfcc_export.models import ExportedItem
+    from sfcc_export.tasks import EXPORT
+
+    assert (
+        start_run(EXPORT, profile, params={"job": "master", "mode": "full"}, inline=True).status
+        == RunStatus.DONE
+    )
+    online = ExportedItem.objects.filter(profile=profile, online=True).count()
+    assert online
+    # A completeness no product reaches: a valid filter that happens to select nothing.
+    ExportProfile.objects.filter(pk=profile.pk).update(completeness_min=101)
+    profile.refresh_from_db()
+
+    run = start_run(EXPORT, profile, params={"job": "master", "mode": "full"}, inline=True)
+
+    assert run.status == RunStatus.FAILED
+    assert "The profile's scope selects no product in the PIM (channel ecommerce)" in run.error
+    assert ExportedItem.objects.filter(profile=profile, online=True).count() == online
