@@ -29,14 +29,14 @@ def sync_workflow(workflow: Workflow):
     return start_run(WORKFLOW_SYNC, workflow, inline=True)
 
 
-def sdm_admin_api_key(client, username: str = "bot") -> str:
-    """A supplier API token of a new SDM admin user, made through the API itself."""
+def sdm_admin_api_key(client, username: str = "bot", role: str | None = None) -> str:
+    """An API token of a new user of ``role`` (default: SDM admin), made through the API itself."""
     from django.contrib.auth.models import Group, User
 
     from connector.roles import SDM_ADMIN
 
     user = User.objects.create_user(username, password=f"pw-{username}", is_staff=True)
-    user.groups.add(Group.objects.get(name=SDM_ADMIN))
+    user.groups.add(Group.objects.get(name=role or SDM_ADMIN))
     answer = client.post(
         "/api/v1/auth/token/",
         {"username": username, "password": f"pw-{username}", "name": "t"},

@@ -15,7 +15,7 @@ from connector.models import AkeneoConnection, Attribute
 from connector.pickers import cron_description, next_runs
 from sdm.models import Workflow, WorkflowStep
 from sfcc_export.models import ExportProfile
-from tests.sdm_helpers import make_workflow
+from tests.sdm_helpers import make_workflow, sdm_admin_api_key
 from tests.sfcc_helpers import make_profile
 
 pytestmark = pytest.mark.django_db
@@ -252,26 +252,13 @@ def test_a_workflow_sync_whose_scope_selects_nothing_fails_and_keeps_the_project
     assert SdmAttribute.objects.filter(workflow=workflow).count() == before
 
 
-def api_key(client, username: str, role: str) -> str:
-    from django.contrib.auth.models import Group
-
-    user = User.objects.create_user(username, password=f"pw-{username}", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    answer = client.post(
-        "/api/v1/auth/token/",
-        {"username": username, "password": f"pw-{username}", "name": "t"},
-        content_type="application/json",
-    )
-    return answer.json()["key"]
-
-
 def test_the_api_refuses_unknown_project_targets_naming_each(client, fake_akeneo):
-    from connector.roles import BUSINESS_CONSULTANT, SDM_ADMIN
+    from connector.roles import BUSINESS_CONSULTANT
 
     workflow = make_workflow(fake_akeneo)
     call_command("akeneo_sync", "--connection", "sandbox", stdout=StringIO())
     url = f"/api/v1/projects/{workflow.pk}/"
-    consultant = {"HTTP_AUTHORIZATION": f"Token {api_key(client, 'bea', BUSINESS_CONSULTANT)}"}
+    consultant = {"HTTP_AUTHORIZATION": f"Token {sdm_admin_api_key(client, 'bea', BUSINESS_CONSULTANT)}"}
 
     refused = client.patch(
         url,
@@ -294,7 +281,7 @@ def test_the_api_refuses_unknown_project_targets_naming_each(client, fake_akeneo
     assert saved.status_code == 200
     assert (saved.json()["channels"], saved.json()["families"]) == (["print"], ["shoes"])
 
-    sdm_admin = {"HTTP_AUTHORIZATION": f"Token {api_key(client, 'sam', SDM_ADMIN)}"}
+    sdm_admin = {"HTTP_AUTHORIZATION": f"Token {sdm_admin_api_key(client, 'sam')}"}
     assert client.patch(url, {"channels": []}, "application/json", **sdm_admin).status_code == 403
 
 
