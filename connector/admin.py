@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
@@ -14,6 +15,7 @@ from . import admin_mirror  # noqa: F401 - registers the mirror's pages
 from .admin_readonly import ReadOnlyAdmin
 from .admin_secrets import SecretFieldsAdmin
 from .checks import check_connection
+from .dashboard import row_runs
 from .forms import AkeneoConnectionForm
 from .models import AkeneoConnection, Run, RunLogEntry
 from .params import ascii_int
@@ -122,7 +124,9 @@ class AkeneoConnectionAdmin(SecretFieldsAdmin, admin.ModelAdmin):
             "connection": connection,
             "title": f"Synchronization of {connection}",
             "current": current,
-            "snapshot": run_snapshot(current, site=self.admin_site.name) if current else None,
+            "snapshot": run_snapshot(current, site=self.admin_site.name, user=request.user)
+            if current
+            else None,
             # Drawn from the same summary as the live block above, which the poll keeps redrawing.
             "recent_runs": [run_summary(run) for run in runs],
             "last_synced_text": when_text(connection.last_synced_at) or "never",
@@ -170,6 +174,34 @@ class RunAdmin(ReadOnlyAdmin):
         def queryset(self, request, queryset):
             return queryset.filter(kind=self.value()) if self.value() else queryset
 
+    class RowFilter(admin.SimpleListFilter):
+        """The runs one dashboard row counts (its "N failed" link): a target's own runs and its
+        children's, a workflow's supplier-job pushes for one. Shown only while chosen."""
+
+        title = "dashboard row"
+        parameter_name = "row"
+
+        def _target(self) -> tuple[int, int] | None:
+            type_id, _, target_id = (self.value() or "").partition("-")
+            return (int(type_id), int(target_id)) if type_id.isdigit() and target_id.isdigit() else None
+
+        def lookups(self, request, model_admin):
+            target = self._target()
+            if target is None:
+                return []
+            try:
+                model = ContentType.objects.get_for_id(target[0]).model_class()
+            except ContentType.DoesNotExist:
+                return []
+            found = model._default_manager.filter(pk=target[1]).first() if model else None
+            return [(self.value(), str(found) if found else "a deleted target")]
+
+        def queryset(self, request, queryset):
+            if not self.value():
+                return queryset
+            target = self._target()
+            return queryset.filter(row_runs(*target)) if target else queryset.none()
+
     change_form_template = "admin/connector/run/run_detail.html"
     list_display = (
         "id",
@@ -185,6 +217,7 @@ class RunAdmin(ReadOnlyAdmin):
         KindFilter,
         "status",
         RunTargetFilter,
+        RowFilter,
         "trigger",
         ("created_at", admin.DateFieldListFilter),
     )
@@ -241,7 +274,7 @@ class RunAdmin(ReadOnlyAdmin):
             **(extra_context or {}),
             "run": run,
             "subtitle": f"Run #{run.pk} · {kind_label(run.kind)} · {run.target_label}",
-            "snapshot": run_snapshot(run, level, site=self.admin_site.name),
+            "snapshot": run_snapshot(run, level, site=self.admin_site.name, user=request.user),
             "levels": RunLogEntry.Level.choices,
             "selected_level": level,
             "cancel_url": (
@@ -254,7 +287,9 @@ class RunAdmin(ReadOnlyAdmin):
 
     def progress_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
         run = self._run_or_404(request, object_id)
-        return JsonResponse(run_snapshot(run, _level_param(request), site=self.admin_site.name))
+        return JsonResponse(
+            run_snapshot(run, _level_param(request), site=self.admin_site.name, user=request.user)
+        )
 
     def archive_view(self, request: HttpRequest, object_id: str, name: str) -> FileResponse:
         run = self._run_or_404(request, object_id)

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -90,6 +91,7 @@ class TargetRow:
     next_run: datetime | None = None
     failures: int = 0
     failed_runs: list[LastRun] = field(default_factory=list)
+    failures_url: str = ""  # the runs list, showing exactly the failures counted here
 
     @property
     def next_run_text(self) -> str:
@@ -102,12 +104,10 @@ class TargetRow:
 
 @dataclass
 class Dashboard:
-    """The rows, iterable as such (``{% for row in dashboard_rows %}``), the first-run guide and
-    the list of the window's failed runs (a row shows its newest few)."""
+    """The rows, iterable as such (``{% for row in dashboard_rows %}``), and the first-run guide."""
 
     rows: list[TargetRow]
     guide: FirstRunGuide | None = None
-    failures_url: str = ""
 
     def __iter__(self) -> Iterator[TargetRow]:
         return iter(self.rows)
@@ -162,32 +162,53 @@ def dashboard_rows(user) -> Dashboard:
                     next_run=next_runs.get(obj.pk),
                     failures=failures.get(obj.pk, 0),
                     failed_runs=[_last(run, content_type) for run in failed_by_owner.get(obj.pk, [])],
+                    failures_url=f"{changelist}?"
+                    + urlencode(
+                        {
+                            "status__exact": RunStatus.FAILED,
+                            "row": f"{content_type.pk}-{obj.pk}",
+                            "finished_at__gte": since.isoformat(),
+                        }
+                    ),
                 )
             )
-    return Dashboard(
-        rows,
-        guide=first_run_guide(user),
-        failures_url=f"{changelist}?status__exact=failed&created_at__gte={since.date().isoformat()}",
+    return Dashboard(rows, guide=first_run_guide(user))
+
+
+def row_runs(type_id: int, pk: int) -> Q:
+    """The runs one dashboard row answers for (the runs list's "row" filter): its target's own and
+    its children's."""
+    content_type = ContentType.objects.get_for_id(type_id)
+    target = next(
+        (t for t in TARGETS if t.model.lower() == f"{content_type.app_label}.{content_type.model}"), None
     )
+    if target is None:
+        return Q(target_type_id=type_id, target_id=pk)
+    return _scope(target, content_type, [pk])
+
+
+def _scope(target: Target, content_type: ContentType, ids: list[int]) -> Q:
+    scope = Q(target_type=content_type, target_id__in=ids)
+    for child_path, link in target.children:
+        child = apps.get_model(child_path)
+        children = child.objects.filter(**{f"{link}__in": ids}).values("pk")
+        scope |= Q(target_type=ContentType.objects.get_for_model(child), target_id__in=children)
+    return scope
 
 
 def _runs_of(target: Target, content_type: ContentType, ids: list[int]):
     """Runs on the targets and on their children, each annotated with ``owner``: the target's id."""
-    scope = Q(target_type=content_type, target_id__in=ids)
     owners = [When(target_type=content_type, then=F("target_id"))]
     for child_path, link in target.children:
         child = apps.get_model(child_path)
-        child_type = ContentType.objects.get_for_model(child)
-        scope |= Q(
-            target_type=child_type, target_id__in=child.objects.filter(**{f"{link}__in": ids}).values("pk")
-        )
         owners.append(
             When(
-                target_type=child_type,
+                target_type=ContentType.objects.get_for_model(child),
                 then=Subquery(child.objects.filter(pk=OuterRef("target_id")).values(link)[:1]),
             )
         )
-    return Run.objects.filter(scope).annotate(owner=Case(*owners, output_field=BigIntegerField()))
+    runs = Run.objects.filter(_scope(target, content_type, ids))
+    return runs.annotate(owner=Case(*owners, output_field=BigIntegerField()))
 
 
 def _last(run: Run, own_type: ContentType) -> LastRun:

@@ -119,6 +119,7 @@ def counter_rows(run: Run) -> list[dict[str, Any]]:
             "name": name,
             "label": COUNTER_LABELS.get(name, name.replace("_", " ")),
             "value": counters.get(name, 0),
+            "value_text": f"{counters.get(name, 0):,}",
         }
         for name in [*always, *extra]
     ]
@@ -129,7 +130,8 @@ def counters_text(rows: list[dict[str, Any]]) -> str:
 
 
 def progress_text(run: Run) -> str:
-    """ "120 of 300 products", "120 of about 1,200 products", "120 products so far"."""
+    """What the progress bar stands for, in words: "120 of 300 products", "120 of about 1,200
+    products", "120 products so far"."""
     singular, plural = kind_view(run.kind).unit
     done, total = run.progress_done, run.progress_total
     estimated = bool((run.result or {}).get("progress_estimated"))
@@ -186,12 +188,13 @@ def log_entries(run: Run, min_level: int | None = None, limit: int = LOG_TAIL) -
     return entries.order_by("-pk")[:limit]
 
 
-def run_snapshot(run: Run, min_level: int | None = None, site: str = "admin") -> dict[str, Any]:
+def run_snapshot(run: Run, min_level: int | None = None, site: str = "admin", user=None) -> dict[str, Any]:
+    """Links are offered only to pages ``user`` may open (all of them without a user)."""
     return {
         **run_summary(run),
-        "target_url": target_url(run, site),
+        "target_url": target_url(run, site, user),
         "archives": archives(run, site),
-        "failures": failed_rows(run, site),
+        "failures": failed_rows(run, site, user),
         "log": [
             {
                 "time": dateformat.format(timezone.localtime(e.created_at), "H:i:s"),
@@ -203,11 +206,22 @@ def run_snapshot(run: Run, min_level: int | None = None, site: str = "admin") ->
     }
 
 
-def target_url(run: Run, site: str = "admin") -> str:
+def may_view(user, model) -> bool:
+    if user is None:
+        return True
+    opts = model._meta
+    return user.has_perm(f"{opts.app_label}.view_{opts.model_name}") or user.has_perm(
+        f"{opts.app_label}.change_{opts.model_name}"
+    )
+
+
+def target_url(run: Run, site: str = "admin", user=None) -> str:
     """The admin page of what the run worked on (connection, workflow, supplier job, export profile)."""
     content_type = ContentType.objects.get_for_id(run.target_type_id)
     model = content_type.model_class()
-    if model is None or not model._default_manager.filter(pk=run.target_id).exists():
+    if model is None or not may_view(user, model):
+        return ""
+    if not model._default_manager.filter(pk=run.target_id).exists():
         return ""
     try:
         return reverse(f"{site}:{content_type.app_label}_{content_type.model}_change", args=[run.target_id])
@@ -274,7 +288,7 @@ def archives(run: Run, site: str = "admin") -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------- failures
 
 
-def failed_rows(run: Run, site: str = "admin") -> dict[str, Any] | None:
+def failed_rows(run: Run, site: str = "admin", user=None) -> dict[str, Any] | None:
     """The rows a push could not push, named (file line, identifier, the PIM's message)."""
     if run.kind != "sdm_job_push" or run.started_at is None:
         return None
@@ -297,5 +311,7 @@ def failed_rows(run: Run, site: str = "admin") -> dict[str, Any] | None:
         "pushed_again": max(0, counted - listed),
         "rows": list(rows.order_by("line").values("line", "identifier", "message")[:FAILED_ROWS_SHOWN]),
         "url": reverse(f"{site}:{opts.app_label}_{opts.model_name}_changelist")
-        + f"?job__id__exact={run.target_id}&outcome__exact=failed",
+        + f"?job__id__exact={run.target_id}&outcome__exact=failed"
+        if may_view(user, job_row)
+        else "",
     }

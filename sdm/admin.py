@@ -286,7 +286,9 @@ class WorkflowAdmin(ReadableForViewers, admin.ModelAdmin):
             "workflow": workflow,
             "title": f"Synchronization of {workflow}",
             "current": current,
-            "snapshot": run_snapshot(current, site=self.admin_site.name) if current else None,
+            "snapshot": (
+                run_snapshot(current, site=self.admin_site.name, user=request.user) if current else None
+            ),
             "last_synced_text": when_text(workflow.last_synced_at) or "never",
             "last_result": last_done.result if last_done else {},
             "counts": {

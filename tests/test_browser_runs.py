@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from playwright.sync_api import expect
 
 from connector import runs
-from connector.models import AkeneoConnection, RunStatus
+from connector.models import AkeneoConnection, Run, RunStatus
 from connector.runs import RunKind, execute_run, register_kind, start_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -222,3 +222,23 @@ def test_the_dashboard_spans_the_index_above_the_apps_and_overlaps_nothing(
     below = [box for name, box in others.items() if "app-" in name or "recent-actions" in name]
     assert all(box[1] >= dashboard[3] for box in below)  # the apps and recent actions come after it
     assert measured["scrollWidth"] <= measured["clientWidth"], measured["wider"]
+
+
+def test_dates_are_shown_in_the_time_zone_of_the_browser(browser, live_server, admin_user):
+    from datetime import UTC, datetime
+
+    from tests.browser import logged_in_page
+
+    target = AkeneoConnection.objects.create(
+        name="t", base_url="http://127.0.0.1:9", client_id="c", secret="s", username="u", password="p"
+    )
+    run = start_run("test_two_step", target)
+    Run.objects.filter(pk=run.pk).update(created_at=datetime(2026, 12, 2, 13, 5, tzinfo=UTC))
+    # The sign-in page already tells the server the browser's zone; every page after it uses it.
+    page = logged_in_page(browser, live_server.url, "admin", "password", timezone_id="Asia/Tokyo")
+    try:
+        page.goto(f"/admin/connector/run/{run.pk}/change/")
+        expect(page.locator(".run-time-zone")).to_have_text("Times in Asia/Tokyo.")
+        expect(page.locator("#content-main > p").first).to_contain_text("queued 2 Dec 2026, 22:05")
+    finally:
+        page.context.close()

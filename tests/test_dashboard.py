@@ -88,3 +88,68 @@ def test_the_runs_list_filters_by_target(client, connection, fake_akeneo):
     runs = list(page.context["cl"].queryset)
     assert runs == [mine] and theirs not in runs
     assert "other" in page.content.decode()  # offered as a filter choice
+
+
+def test_a_workflow_row_shows_its_supplier_jobs_last_push_and_links_each_failed_one(
+    client, fake_akeneo, tmp_path
+):
+    from sdm.jobs import import_supplier_file
+    from sdm.models import SupplierJob
+    from sdm.tasks import JOB_PUSH
+    from tests.sdm_helpers import make_workflow, sync_workflow
+    from tests.test_sdm_push import new_row, write_csv
+
+    operator(client)
+    workflow = make_workflow(fake_akeneo)
+    assert sync_workflow(workflow).status == RunStatus.DONE
+    refused = SupplierJob.objects.create(
+        workflow=workflow, name="refused", source_filename="x.csv", status=SupplierJob.Status.IMPORT_FAILED
+    )
+    failed = start_run(JOB_PUSH, refused, inline=True)  # a job whose file was refused has nothing to push
+    job = import_supplier_file(workflow, write_csv(tmp_path / "f.csv", [new_row(1), new_row(2)]))
+    pushed = start_run(JOB_PUSH, job, inline=True)
+    assert (failed.status, pushed.status) == (RunStatus.FAILED, RunStatus.DONE)
+
+    html = client.get(reverse("admin:dashboard")).content.decode()
+
+    row = html.split(f'<a href="/admin/sdm/workflow/{workflow.pk}/change/">', 1)[1].split("</tr>", 1)[0]
+    assert f'<a href="/admin/connector/run/{pushed.pk}/change/" class="run-link">' in row
+    assert f"Supplier job push · {job}" in row and "2 created" in row
+    assert "1 failed" in row
+    assert f'<a href="/admin/connector/run/{failed.pk}/change/" class="failed-run">' in row
+    assert f"Supplier job push · {refused}" in row
+    # "1 failed" opens the runs list on exactly the failures it counts, the job's push among them.
+    failures = row.split('class="failures"')[0].rsplit('<a href="', 1)[1].split('"', 1)[0]
+    listed = client.get(failures.replace("&amp;", "&"))
+    assert list(listed.context["cl"].queryset) == [failed]
+    assert "dashboard row" in listed.content.decode()  # shown as the chosen filter, so it can be cleared
+
+
+def test_the_dashboard_costs_the_same_queries_for_many_workflows_and_jobs(client, fake_akeneo):
+    from sdm.models import SupplierJob, Workflow
+    from sdm.tasks import JOB_PUSH
+
+    operator(client)
+    connection = AkeneoConnection.objects.create(
+        name="pim", base_url=fake_akeneo.base_url, **SANDBOX_CREDENTIALS
+    )
+
+    def add_workflows(start: int, end: int) -> None:
+        for n in range(start, end):
+            workflow = Workflow.objects.create(name=f"w-{n}", connection=connection)
+            job = SupplierJob.objects.create(
+                workflow=workflow,
+                name=f"j-{n}",
+                source_filename="x.csv",
+                status=SupplierJob.Status.IMPORT_FAILED,
+            )
+            start_run(JOB_PUSH, job, inline=True)
+
+    add_workflows(0, 2)
+    with CaptureQueriesContext(db_connection) as few:
+        client.get(reverse("admin:dashboard"))
+    add_workflows(2, 10)
+    with CaptureQueriesContext(db_connection) as many:
+        page = client.get(reverse("admin:dashboard"))
+    assert page.content.decode().count('class="failed-run"') == 10
+    assert len(many) == len(few)
