@@ -25,7 +25,7 @@ from connector.pickers import (
     with_stored,
 )
 from connector.roles import SUPPLIER
-from connector.run_views import run_snapshot
+from connector.run_views import run_snapshot, run_summary, when_text
 from connector.runs import queue_run_from_admin
 
 from . import admin_derived, admin_jobs, admin_tokens  # noqa: F401 - registers their pages
@@ -274,8 +274,6 @@ class WorkflowAdmin(ReadableForViewers, admin.ModelAdmin):
         workflow = self._workflow_or_404(request, object_id)
         if not self.has_view_or_change_permission(request, workflow):
             raise PermissionDenied
-        from connector.run_views import run_summary, when_text
-
         runs = list(Run.objects.for_target(workflow, WORKFLOW_SYNC).select_related("requested_by")[:10])
         current = runs[0] if runs else None
         last_done = next((r for r in runs if r.status == "done"), None)

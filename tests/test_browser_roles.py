@@ -14,6 +14,7 @@ from connector.models import AkeneoConnection, Run, RunStatus
 from connector.roles import BUSINESS_CONSULTANT, OPERATOR, SDM_ADMIN
 from connector.runs import start_run
 from connector.sandbox import SANDBOX_CREDENTIALS
+from connector.tasks import STRUCTURE_SYNC
 from sdm.models import SdmAttribute, Workflow
 from sfcc_export.models import ExportProfile
 from sfcc_export.tasks import EXPORT
@@ -53,10 +54,20 @@ def test_a_business_consultant_creates_a_connection_and_a_workflow(login_as, fak
     assert connection.secret == SANDBOX_CREDENTIALS["secret"]
 
     page.goto("/admin/sdm/workflow/add/")
+    expect(page.locator(".messagelist .warning")).to_contain_text(
+        "The mirror of connection 'shop-pim' is empty"
+    )
+    # What the connection's Synchronize button queues, run here: the pickers show the mirror after it.
+    assert start_run(STRUCTURE_SYNC, connection, inline=True).status == RunStatus.DONE
+
+    page.goto("/admin/sdm/workflow/add/")
     page.fill("#id_name", "spring-suppliers")
     page.select_option("#id_connection", str(connection.pk))
-    page.fill("#id_channels", "ecommerce")
-    page.fill("#id_locales", "en_US, fr_FR")
+    page.fill("#id_channels_input", "ecomm")  # the picker's search box
+    page.select_option("#id_channels_from", "ecommerce")
+    page.click("#id_channels_add")
+    page.select_option("#id_locales_from", ["en_US", "fr_FR"])
+    page.click("#id_locales_add")
     page.click("input[name=_save]")
     expect(page.locator(".messagelist .success")).to_contain_text("spring-suppliers")
     workflow = Workflow.objects.get(name="spring-suppliers")

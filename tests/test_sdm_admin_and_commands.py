@@ -127,7 +127,8 @@ def test_workflow_admin_pages_render(admin_client, fake_akeneo):
 
 def test_the_commands_create_exclude_include_and_sync(fake_akeneo):
     make_workflow(fake_akeneo, name="seed")  # creates the 'sandbox' connection
-    call_command("akeneo_sync", "--connection", "sandbox", stdout=StringIO())  # codes are picked from the mirror
+    # Codes are picked from the mirror: it must be synchronized before a workflow names any.
+    call_command("akeneo_sync", "--connection", "sandbox", stdout=StringIO())
     out = StringIO()
     call_command(
         "sdm_workflow",

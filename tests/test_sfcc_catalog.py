@@ -191,8 +191,9 @@ def test_a_full_export_writes_a_valid_site_archive_with_masters_variants_groups_
         }
         assert tables == expected and tables
 
-    # one request per 100 products in scope, and per 100 parents in each of two rounds (sub-models, roots)
-    assert product_pages == math.ceil(len(enabled) / 100)
+    # one request per 100 products in scope plus the one that counts them for the progress, and per
+    # 100 parents in each of two rounds (sub-models, roots)
+    assert product_pages == math.ceil(len(enabled) / 100) + 1
     assert model_pages <= math.ceil(len(models) / 100) * 2
 
 

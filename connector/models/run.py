@@ -81,7 +81,9 @@ class Run(models.Model):
         permissions = [("cancel_run", "Can cancel a run")]
 
     def __str__(self) -> str:
-        return f"Run #{self.pk} {self.kind} · {self.target_label}"
+        from ..runs import kind_label  # the registry imports this module
+
+        return f"Run #{self.pk} {kind_label(self.kind)} · {self.target_label}"
 
     @property
     def is_active(self) -> bool:
