@@ -75,6 +75,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.display(description="user", ordering="user__username")
     def holder(self, token) -> str:
         return token.user.get_username()
+
     actions = ["revoke"]
 
     def has_change_permission(self, request, obj=None):
