@@ -9,6 +9,7 @@ block, no ``<textarea>`` holding JSON, nothing loaded from another host. A suppl
 gets an API token but cannot sign in to the admin.
 
 The test fails with a report grouped by page pattern and kind (see ``tests/helpers/admin_walk.py``).
+``WALK_EVERY_SCREEN=<dir>`` saves one full-page screenshot per page pattern and role, for reviews.
 ``WALK_SCREENSHOTS=<dir>`` also saves full-page screenshots of the export profile form, the workflow
 form and a finished export run (export-profile-form.png, workflow-form.png, export-run.png);
 ``WALK_ROLES=superuser,Operator`` walks only those roles (quicker, while fixing one page).
@@ -191,7 +192,13 @@ def test_every_admin_page_as_every_role_is_clean(browser, live_server, fake_aken
         page = logged_in_page(browser, live_server.url, username, password, viewport=VIEWPORT)
         try:
             walker = AdminWalker(
-                page, live_server.url, role, json_fields=json_fields_of, budget=PAGE_BUDGET, quota=QUOTA
+                page,
+                live_server.url,
+                role,
+                json_fields=json_fields_of,
+                budget=PAGE_BUDGET,
+                quota=QUOTA,
+                screens=os.environ.get("WALK_EVERY_SCREEN"),
             )
             walks.append(walker.walk("/admin/"))
         finally:

@@ -29,6 +29,7 @@ import re
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Paths never opened: they sign out, delete, change passwords, leave the admin or are not pages.
@@ -253,8 +254,11 @@ class AdminWalker:
     and once more with a query string.
     """
 
-    def __init__(self, page, base_url: str, role: str, *, json_fields, budget: int = 150, quota=None):
+    def __init__(
+        self, page, base_url: str, role: str, *, json_fields, budget: int = 150, quota=None, screens=None
+    ):
         self.page = page
+        self.screens = screens  # a folder: one full-page screenshot per page pattern, for reviews
         self.base = base_url.rstrip("/")
         self.origin = urlsplit(self.base)[:2]
         self.role = role
@@ -358,6 +362,8 @@ class AdminWalker:
                 measures = self.page.evaluate(MEASURE_JS, {"checkDashboard": split.path == "/admin/"})
             except Exception as exc:  # noqa: BLE001
                 self._add("navigation", pattern, shown, f"not measurable: {str(exc).splitlines()[0]}")
+            if self.screens is not None:
+                self._screenshot(pattern)
         title = (measures or {}).get("title", "")
         self.result.visits.append(
             Visit(shown, pattern, status, time.monotonic() - began, title, loaded, self._requests)
@@ -384,6 +390,13 @@ class AdminWalker:
         return measures["links"]
 
     # -- checks ---------------------------------------------------------------------------------
+
+    def _screenshot(self, pattern: str) -> None:
+        name = re.sub(r"[^A-Za-z0-9]+", "-", pattern).strip("-") or "index"
+        path = Path(self.screens) / re.sub(r"[^A-Za-z0-9]+", "-", self.role).lower() / f"{name}.png"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(path), full_page=True)
 
     def _add(self, kind: str, pattern: str, url: str, detail: str) -> None:
         self.result.violations.append(Violation(self.role, kind, pattern, url, detail))
