@@ -433,10 +433,11 @@ class FamilyAdmin(MirrorAdmin):
         found = self._attributes(family)
         requirements = family.attribute_requirements or {}
         channels = by_code(models.Channel, family.connection_id, requirements)
+        # Sorted: PostgreSQL's jsonb does not keep the PIM's key order, SQLite does.
         required_in = {
             code: [
                 label_in(channels[ch].labels, default=ch) if ch in channels else ch
-                for ch, codes in requirements.items()
+                for ch, codes in sorted(requirements.items())
                 if code in codes
             ]
             for code in family.attributes
