@@ -425,7 +425,7 @@ class JobRowAdmin(admin.ModelAdmin):
 
     @admin.display(description="message", ordering="message")
     def message_text(self, row: JobRow) -> str:
-        return _truncated(row.message, 90) if row.message else "—"
+        return _truncated(row.message, 60) if row.message else "—"  # the full text is in its title
 
     @admin.display(description="cells of the file")
     def cells(self, row: JobRow) -> str:
