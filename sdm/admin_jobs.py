@@ -409,7 +409,7 @@ def _truncated(text: str, limit: int) -> str:
 
 @admin.register(JobRow)
 class JobRowAdmin(admin.ModelAdmin):
-    list_display = ("line", "identifier", "outcome", "message_text", "job")
+    list_display = ("line", "identifier", "outcome", "message_text", "job_number")
     list_filter = ("outcome", "job")
     search_fields = ("identifier", "message")
     list_select_related = ("job",)
@@ -423,9 +423,14 @@ class JobRowAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="job", ordering="job")
+    def job_number(self, row: JobRow) -> str:
+        # Short in the list (the file name in its title): a long name pushed the messages off screen.
+        return format_html('<span title="{}">#{}</span>', row.job, row.job_id)
+
     @admin.display(description="message", ordering="message")
     def message_text(self, row: JobRow) -> str:
-        return _truncated(row.message, 60) if row.message else "—"  # the full text is in its title
+        return _truncated(row.message, 80) if row.message else "—"  # the full text is in its title
 
     @admin.display(description="cells of the file")
     def cells(self, row: JobRow) -> str:
