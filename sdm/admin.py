@@ -101,12 +101,13 @@ class WorkflowStepForm(forms.ModelForm):
         fields = ["position", "name"]
 
     STEP_LISTS = ("attributes", "required", "ai_sources")
+    # Set once per page by WorkflowStepInline.get_formset: the same for every step of a workflow.
+    attribute_choices: list[tuple[str, str]] = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         config = self.instance.config if isinstance(self.instance.config, dict) else {}
-        workflow = getattr(self.instance, "workflow", None) if self.instance.workflow_id else None
-        choices = step_attribute_choices(workflow)
+        choices = self.attribute_choices
         for name in self.STEP_LISTS:
             stored = [c for c in config.get(name) or [] if isinstance(c, str)]
             self.fields[name].choices = with_stored(choices, stored)
@@ -149,6 +150,12 @@ class WorkflowStepInline(admin.StackedInline):
     model = WorkflowStep
     form = WorkflowStepForm
     extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        choices = step_attribute_choices(obj)
+        kwargs["form"] = type("WorkflowStepChoicesForm", (WorkflowStepForm,), {"attribute_choices": choices})
+        return super().get_formset(request, obj, **kwargs)
+
     fields = (
         "position",
         "name",
