@@ -43,6 +43,7 @@ env = environ.Env(
     EXPORT_ROOT=(str, str(BASE_DIR / "var" / "exports")),
     UPLOAD_ROOT=(str, str(BASE_DIR / "var" / "uploads")),
     MEDIA_CACHE_ROOT=(str, str(BASE_DIR / "var" / "media-cache")),
+    CALL_SLOTS_DIR=(str, str(BASE_DIR / "var" / "call-slots")),
     SDM_MEDIA_ALLOWED_NETWORKS=(list, []),
     SDM_FILE_MAX_BYTES=(int, 100 * 1024 * 1024),
     SDM_FILE_MAX_ROWS=(int, 500_000),
@@ -173,6 +174,8 @@ SFCC_POLL_SECONDS = env("SFCC_POLL_SECONDS")
 SFCC_IMPORT_TIMEOUT_SECONDS = env("SFCC_IMPORT_TIMEOUT_SECONDS")
 EXPORT_ROOT = Path(env("EXPORT_ROOT"))
 UPLOAD_ROOT = Path(env("UPLOAD_ROOT"))
+# Lock files of the per-connection call budget when the database is not PostgreSQL (connector.call_budget).
+CALL_SLOTS_DIR = Path(env("CALL_SLOTS_DIR"))
 MEDIA_CACHE_ROOT = Path(env("MEDIA_CACHE_ROOT"))  # PIM media downloaded for SFCC, kept by content hash
 # Media URLs in supplier files (sdm.url_fetch): internal addresses are refused unless listed here
 # (CIDRs, e.g. an internal DAM), each download has a total deadline and a size cap.

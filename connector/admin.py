@@ -42,7 +42,15 @@ class AkeneoConnectionAdmin(SecretFieldsAdmin, admin.ModelAdmin):
         ("API credentials", {"fields": ("client_id", "secret", "username", "password")}),
         (
             "Limits and schedule",
-            {"fields": ("timeout", "max_requests_per_second", "sync_cron", "alert_emails")},
+            {
+                "fields": (
+                    "timeout",
+                    "max_requests_per_second",
+                    "max_concurrency",
+                    "sync_cron",
+                    "alert_emails",
+                )
+            },
         ),
         ("Status", {"fields": ("last_synced_at", "check_status", "last_check_at", "last_check_message")}),
     )

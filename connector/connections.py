@@ -19,6 +19,7 @@ def save_connection(
     password: str | None = None,
     timeout: float | None = None,
     max_requests_per_second: float | None = None,
+    max_concurrency: int | None = None,
 ) -> tuple[AkeneoConnection, bool]:
     """Values left as ``None`` keep what the connection already has. Raises ``ValidationError``."""
     connection = AkeneoConnection.objects.select_for_update().filter(name=name).first()
@@ -33,6 +34,7 @@ def save_connection(
         "password": password,
         "timeout": timeout,
         "max_requests_per_second": max_requests_per_second,
+        "max_concurrency": max_concurrency,
     }
     for field, value in given.items():
         if value is not None:

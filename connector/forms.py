@@ -51,6 +51,7 @@ class AkeneoConnectionForm(WriteOnlySecretsForm):
             "password",
             "timeout",
             "max_requests_per_second",
+            "max_concurrency",
             "sync_cron",
             "alert_emails",
         ]

@@ -15,6 +15,7 @@ import json
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -319,71 +320,150 @@ FETCH_STEPS = (
 LIST_PARAMS = {"attributes": {"with_table_select_options": "true"}}
 
 
+TOP_LEVEL = {
+    "channels": "channels",
+    "locales": "locales",
+    "currencies": "currencies",
+    "measurement families": "measurement-families",
+    "attribute groups": "attribute-groups",
+    "attributes": "attributes",
+    "families": "families",
+    "categories": "categories",
+    "association types": "association-types",
+    "reference entities": "reference-entities",
+    "asset families": "asset-families",
+}
+# Read first: the lists whose items have lists of their own (options, variants, records...).
+PARENT_STEPS = ("attributes", "families", "reference entities", "asset families")
+
+
+class _Listing:
+    """One listing read by a worker thread into its own file; ``vanished`` if its parent was deleted."""
+
+    def __init__(self, folder: Path, number: int):
+        self.path = folder / f"listing-{number}.ndjson"
+        self.count = 0
+        self.vanished = False
+
+    def read(self) -> Iterator[dict]:
+        if self.vanished:
+            return
+        with self.path.open() as handle:
+            for line in handle:
+                yield json.loads(line)
+
+
+class _Fetcher:
+    """Reads every listing of the structure ``client.concurrency`` at a time.
+
+    The top-level lists go first; a parent's children (an attribute's options, a family's
+    variants, an entity's attributes and records) are asked for as soon as the parent list is
+    in. Each listing lands in its own file; the spool is then filled from them in a fixed order,
+    so the mirror and the run's messages are the same as a sequential read's.
+    """
+
+    def __init__(self, client: AkeneoClient, folder: Path, pool: ThreadPoolExecutor):
+        self.client = client
+        self.folder = folder
+        self.pool = pool
+        self._numbers = iter(range(1_000_000))
+
+    def submit(
+        self, path: str, params: dict | None = None, *, child: bool = False, whole: bool = False
+    ) -> Future[_Listing]:
+        """``whole``: an endpoint that may answer with a plain JSON array instead of pages."""
+        listing = _Listing(self.folder, next(self._numbers))
+        return self.pool.submit(self._read, listing, path, params, child, whole)
+
+    def _read(self, listing: _Listing, path: str, params: dict | None, child: bool, whole: bool) -> _Listing:
+        try:
+            items = self.client.list_all(path, params) if whole else self.client.paginate(path, params)
+            with listing.path.open("w") as out:
+                for item in items:
+                    out.write(json.dumps(item, separators=(",", ":")) + "\n")
+                    listing.count += 1
+        except AkeneoNotFound:
+            if not child:
+                raise
+            listing.vanished = True  # deleted in the PIM between listing the parent and reading it
+        return listing
+
+
 def _fetch(client: AkeneoClient, spool: _Spool, progress: Progress) -> dict[str, str]:
     """Spool everything. Returns category code → parent code, for the tree columns."""
-    simple = {
-        "channels": "channels",
-        "locales": "locales",
-        "currencies": "currencies",
-        "attribute groups": "attribute-groups",
-        "attributes": "attributes",
-        "families": "families",
-        "association types": "association-types",
+    folder = spool.directory / "listings"
+    folder.mkdir()
+    pool = ThreadPoolExecutor(max(1, client.concurrency), thread_name_prefix="pim-sync")
+    try:
+        return _fetch_with(_Fetcher(client, folder, pool), spool, progress)
+    finally:
+        # After a failure, the listings not started yet are not worth the PIM's time.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _fetch_with(fetcher: _Fetcher, spool: _Spool, progress: Progress) -> dict[str, str]:
+    order = [*PARENT_STEPS, *(step for step in TOP_LEVEL if step not in PARENT_STEPS)]
+    top = {
+        step: fetcher.submit(TOP_LEVEL[step], LIST_PARAMS.get(step), whole=step == "measurement families")
+        for step in order
     }
+    children: dict[str, list[tuple[str, str, Future[_Listing]]]] = {
+        "attribute options": [],
+        "family variants": [],
+        "reference entity attributes": [],
+        "reference entity records": [],
+        "asset family attributes": [],
+    }
+    for code in _codes(top["attributes"].result(), lambda item: item.get("type") in OPTION_TYPES):
+        path = f"attributes/{quote(code)}/options"
+        children["attribute options"].append((code, path, fetcher.submit(path, child=True)))
+    for code in _codes(top["families"].result()):
+        path = f"families/{quote(code)}/variants"
+        children["family variants"].append((code, path, fetcher.submit(path, child=True)))
+    for code in _codes(top["reference entities"].result()):
+        base = f"reference-entities/{quote(code)}"
+        children["reference entity attributes"].append(
+            (code, base, fetcher.submit(f"{base}/attributes", child=True, whole=True))
+        )
+        children["reference entity records"].append(
+            (code, base, fetcher.submit(f"{base}/records", child=True))
+        )
+    for code in _codes(top["asset families"].result()):
+        path = f"asset-families/{quote(code)}/attributes"
+        children["asset family attributes"].append((code, path, fetcher.submit(path, child=True, whole=True)))
+
     category_parents: dict[str, str] = {}
-    option_attributes: list[str] = []
-    family_codes: list[str] = []
     for step in FETCH_STEPS:
-        if step in simple:
-            for item in client.paginate(simple[step], LIST_PARAMS.get(step)):
+        if step in TOP_LEVEL:
+            for item in top[step].result().read():
                 spool.add(step, item)
-                if step == "attributes" and item.get("type") in OPTION_TYPES:
-                    option_attributes.append(item["code"])
-                elif step == "families":
-                    family_codes.append(item["code"])
-        elif step == "measurement families":
-            for item in client.list_all("measurement-families"):
-                spool.add(step, item)
-        elif step == "attribute options":
-            for attribute in option_attributes:
-                _spool_children(
-                    client, spool, step, attribute, f"attributes/{quote(attribute)}/options", progress
-                )
-        elif step == "family variants":
-            for family in family_codes:
-                _spool_children(client, spool, step, family, f"families/{quote(family)}/variants", progress)
-        elif step == "categories":
-            for item in client.paginate("categories"):
-                spool.add(step, item)
-                category_parents[item["code"]] = item.get("parent") or ""
-        elif step == "reference entities":
-            for entity in client.paginate("reference-entities"):
-                spool.add(step, entity)
-                base = f"reference-entities/{quote(entity['code'])}"
-                for attribute in client.list_all(f"{base}/attributes"):
-                    spool.add("reference entity attributes", attribute, parent=entity["code"])
-                for record in client.paginate(f"{base}/records"):
-                    spool.add("reference entity records", record, parent=entity["code"])
-        elif step == "asset families":
-            for family in client.paginate("asset-families"):
-                spool.add(step, family)
-                for attribute in client.list_all(f"asset-families/{quote(family['code'])}/attributes"):
-                    spool.add("asset family attributes", attribute, parent=family["code"])
+                if step == "categories":
+                    category_parents[item["code"]] = item.get("parent") or ""
+            if step == "reference entities":
+                _spool_children(spool, children, "reference entity attributes", progress)
+                _spool_children(spool, children, "reference entity records", progress)
+            elif step == "asset families":
+                _spool_children(spool, children, "asset family attributes", progress)
+        else:
+            _spool_children(spool, children, step, progress)
         progress.info(f"Fetched {step}: {spool.counts[step]}.")
         progress.advance()
         progress.checkpoint()
     return category_parents
 
 
-def _spool_children(
-    client: AkeneoClient, spool: _Spool, step: str, parent: str, path: str, progress: Progress
-) -> None:
-    try:
-        for item in client.paginate(path):
+def _codes(listing: _Listing, keep=lambda item: True) -> list[str]:
+    return [item["code"] for item in listing.read() if keep(item)]
+
+
+def _spool_children(spool: _Spool, children: dict, step: str, progress: Progress) -> None:
+    for parent, _, future in children[step]:
+        listing = future.result()
+        if listing.vanished:
+            progress.warning(f"{step}: {parent} disappeared from the PIM during the sync; skipped.")
+            continue
+        for item in listing.read():
             spool.add(step, item, parent=parent)
-    except AkeneoNotFound:
-        # Deleted in the PIM between listing the parent and reading its children.
-        progress.warning(f"{step}: {parent} disappeared from the PIM during the sync; skipped.")
 
 
 def _tree_position(code: str, parents: dict[str, str]) -> tuple[str, int]:

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from connector.akeneo import AkeneoClient, AkeneoError
+from connector.akeneo.parallel import created_pieces, pages_of_searches
 from connector.akeneo.search import Search
 
 from .images import ImageResolver
@@ -220,36 +221,52 @@ class CatalogExport:
         if updated and (self.outcome.watermark is None or updated > self.outcome.watermark):
             self.outcome.watermark = updated
 
-    def _pages(self, path: str, search: Search, *, counted: bool = False, **params) -> Iterator[list[dict]]:
-        """``counted``: the pass the run's progress measures (its total is the PIM's count of it);
-        the other reads (models, parents, removals) are not, or the progress would pass its total."""
-        for page in self.client.pages(path, params, search=search):
-            if self.started_at_pim is None:
-                self.started_at_pim = self.client.last_server_date
-            items = (page.get("_embedded") or {}).get("items", [])
+    def _pages(
+        self, path: str, searches: Search | list[Search], *, counted: bool = False, **params
+    ) -> Iterator[list[dict]]:
+        """The pages of one search or several (read in parallel, yielded in the order given).
+
+        ``counted``: the pass the run's progress measures (its total is the PIM's count of it);
+        the other reads (models, parents, removals) are not, or the progress would pass its total.
+        """
+        searches = searches if isinstance(searches, list) else [searches]
+        # The PIM's clock before this read's first answer (an earlier answer is safe: it only
+        # lowers the watermark).
+        self.started_at_pim = self.started_at_pim or self.client.last_server_date
+        for items in pages_of_searches(self.client, path, searches, params):
+            self.started_at_pim = self.started_at_pim or self.client.last_server_date
             yield items
             if counted:
                 self.progress.advance(len(items))
             self.progress.checkpoint()
 
-    def _report_total(self, search: Search) -> None:
-        if self.report_total is None:
-            return
+    def _count(self, path: str, search: Search) -> int | None:
         try:
-            total = self.client.count(PRODUCTS, search=search)
+            return self.client.count(path, search=search)
         except AkeneoError as exc:
-            # The count only feeds the progress bar: the export goes on without it.
+            # The count feeds the progress bar and the cutting of the read: the export goes on without it.
             self.progress.info(f"The PIM did not count the products ({exc.message}).")
-            total = None
-        self.report_total(total)
+            return None
+
+    def _in_pieces(self, search: Search, total: int | None) -> list[Search]:
+        """The product search cut by creation date, so its pieces can be read side by side."""
+        try:
+            return created_pieces(self.client, PRODUCTS, search, total)
+        except AkeneoError as exc:
+            if not exc.permanent:
+                raise
+            self.progress.info(f"The PIM did not count by creation date ({exc.message}); read in one piece.")
+            return [search]
 
     # ------------------------------------------------------------------ products
     def _export_products(self) -> None:
         search = product_search(self.profile)
         if self.differential:
             search = _with(search, "updated", ">", self.since)
-        self._report_total(search)
-        for items in self._pages(PRODUCTS, search, counted=True):
+        total = self._count(PRODUCTS, search)
+        if self.report_total is not None:
+            self.report_total(total)
+        for items in self._pages(PRODUCTS, self._in_pieces(search, total), counted=True):
             if self.images:
                 self.images.prepare(items)
             for product in items:
@@ -258,16 +275,16 @@ class CatalogExport:
 
     def _export_products_of_changed_assets(self, codes: list[str]) -> None:
         """Differential assets: products whose asset collections hold an asset changed since the last run."""
-        for attribute in sorted(self.images.asset_family_of):
-            for start in range(0, len(codes), CODES_PER_SEARCH):
-                search = _with(
-                    product_search(self.profile), attribute, "IN", codes[start : start + CODES_PER_SEARCH]
-                )
-                for items in self._pages(PRODUCTS, search):
-                    fresh = [p for p in items if not self.spool.was_written(self.builder.product_id(p))]
-                    self.images.prepare(fresh)
-                    for product in fresh:
-                        self._export_product(product)
+        searches = [
+            _with(product_search(self.profile), attribute, "IN", codes[start : start + CODES_PER_SEARCH])
+            for attribute in sorted(self.images.asset_family_of)
+            for start in range(0, len(codes), CODES_PER_SEARCH)
+        ]
+        for items in self._pages(PRODUCTS, searches):
+            fresh = [p for p in items if not self.spool.was_written(self.builder.product_id(p))]
+            self.images.prepare(fresh)
+            for product in fresh:
+                self._export_product(product)
 
     def _export_product(self, product: dict) -> None:
         product_id = self.builder.product_id(product)
@@ -356,12 +373,12 @@ class CatalogExport:
             return
         # A full export has seen every product in scope by now; a differential one asks for the others.
         pending = self.spool.pending_uuids() if self.differential else []
-        for start in range(0, len(pending), CODES_PER_SEARCH):
-            search = _with(
-                product_search(self.profile), "uuid", "IN", pending[start : start + CODES_PER_SEARCH]
-            )
-            for items in self._pages(PRODUCTS, search, attributes=self.structure.identifier):
-                self.spool.add_uuids((p["uuid"], self.builder.product_id(p)) for p in items)
+        searches = [
+            _with(product_search(self.profile), "uuid", "IN", pending[start : start + CODES_PER_SEARCH])
+            for start in range(0, len(pending), CODES_PER_SEARCH)
+        ]
+        for items in self._pages(PRODUCTS, searches, attributes=self.structure.identifier):
+            self.spool.add_uuids((p["uuid"], self.builder.product_id(p)) for p in items)
         for chunk in _chunks(self.spool.deferred(), CODES_PER_SEARCH):
             if self.images:
                 self.images.prepare(chunk)
@@ -392,11 +409,13 @@ class CatalogExport:
 
     def _fetch_models(self, codes: list[str], *, field_name: str) -> int:
         fetched = 0
-        for start in range(0, len(codes), CODES_PER_SEARCH):
-            search = Search().where(field_name, "IN", codes[start : start + CODES_PER_SEARCH])
-            for items in self._pages(MODELS, search):
-                self._add_models(items, changed=False)
-                fetched += len(items)
+        searches = [
+            Search().where(field_name, "IN", codes[start : start + CODES_PER_SEARCH])
+            for start in range(0, len(codes), CODES_PER_SEARCH)
+        ]
+        for items in self._pages(MODELS, searches):
+            self._add_models(items, changed=False)
+            fetched += len(items)
         return fetched
 
     def _fetch_missing_parents(self) -> None:
@@ -414,21 +433,20 @@ class CatalogExport:
         self._fetch_models(roots, field_name="parent")
         parents = sorted({*roots, *(m["code"] for root in roots for m in self.spool.sub_models(root))})
         base = product_search(self.profile)
-        for start in range(0, len(parents), CODES_PER_SEARCH):
-            search = _with(base, "parent", "IN", parents[start : start + CODES_PER_SEARCH])
-            for items in self._pages(
-                PRODUCTS,
-                search,
-                attributes=",".join(sorted({self.structure.identifier, *self.structure.all_axes})),
-            ):
-                for product in items:
-                    self.spool.add_variant(
-                        self.builder.product_id(product),
-                        product["parent"],
-                        self.builder.axis_values(product.get("values") or {}),
-                        product.get("categories") or [],
-                        written=False,
-                    )
+        searches = [
+            _with(base, "parent", "IN", parents[start : start + CODES_PER_SEARCH])
+            for start in range(0, len(parents), CODES_PER_SEARCH)
+        ]
+        attributes = ",".join(sorted({self.structure.identifier, *self.structure.all_axes}))
+        for items in self._pages(PRODUCTS, searches, attributes=attributes):
+            for product in items:
+                self.spool.add_variant(
+                    self.builder.product_id(product),
+                    product["parent"],
+                    self.builder.axis_values(product.get("values") or {}),
+                    product.get("categories") or [],
+                    written=False,
+                )
 
     def _export_masters(self) -> None:
         for roots in _chunks(iter(self.spool.roots(changed_only=self.differential)), CODES_PER_SEARCH):
@@ -490,9 +508,9 @@ class CatalogExport:
 
     def _list_everything_in_scope(self) -> None:
         """Every id the PIM still lists in the profile's scope, masters included; values left out."""
-        for items in self._pages(
-            PRODUCTS, product_search(self.profile), attributes=self.structure.identifier
-        ):
+        search = product_search(self.profile)
+        pieces = self._in_pieces(search, self._count(PRODUCTS, search))
+        for items in self._pages(PRODUCTS, pieces, attributes=self.structure.identifier):
             self.spool.add_listed(self.builder.product_id(p) for p in items)
             self.spool.add_listed(p["parent"] for p in items if p.get("parent"))
         for items in self._pages(MODELS, model_search(self.profile), attributes=self.structure.identifier):

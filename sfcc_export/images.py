@@ -7,6 +7,7 @@ Keys are resolved a page at a time: one query for the page's known keys, downloa
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -16,7 +17,8 @@ from pathlib import Path, PurePosixPath
 from django.conf import settings
 from django.utils import timezone
 
-from connector.akeneo import AkeneoClient
+from connector.akeneo import AkeneoClient, DownloadResult
+from connector.akeneo.parallel import ordered_map
 from connector.models import AssetFamily, Attribute
 
 from .models import ExportProfile, MediaFile
@@ -78,16 +80,27 @@ class ImageResolver:
             .filter(connection=self.profile.connection, code__in=set(self.asset_family_of.values()))
             .values_list("code", "attribute_as_main_media")
         )
-        for family, media_attribute in main_media.items():
-            rows = []
-            for asset in self.client.paginate(f"asset-families/{family}/assets"):
-                key = self._pick(asset.get("values", {}).get(media_attribute) or [], "channel")
-                rows.append((family, asset["code"], key))
-                stamp = asset.get("updated")
+        families = sorted(main_media)
+
+        def listing(family: str) -> list[tuple[str, str | None, str | None]]:
+            """(code, main media key, updated) of a family's assets: small, whatever the values hold."""
+            return [
+                (
+                    asset["code"],
+                    self._pick(asset.get("values", {}).get(main_media[family]) or [], "channel"),
+                    asset.get("updated"),
+                )
+                for asset in self.client.paginate(f"asset-families/{family}/assets")
+            ]
+
+        for family, assets in zip(families, ordered_map(listing, families, self._workers()), strict=True):
+            for code, _, stamp in assets:
                 if changed_since and stamp and stamp > changed_since.isoformat():
-                    changed.append(asset["code"])
-                see(asset)  # asset dates move the watermark too: the next run compares against them
-            self.spool.add_assets(rows)
+                    changed.append(code)
+                see(
+                    {"updated": stamp}
+                )  # asset dates move the watermark too: the next run compares against them
+            self.spool.add_assets((family, code, key) for code, key, _ in assets)
         return changed
 
     def _pick(self, entries: list[dict], scope_key: str) -> str | None:
@@ -143,10 +156,15 @@ class ImageResolver:
             for media in MediaFile.objects.filter(connection=self.profile.connection, pim_key__in=missing)
         }
         new = []
+        absent = [key for key in missing if key not in known or not self._cached(known[key]).is_file()]
+        # Downloads run side by side (the connection's call budget); files are named in page order.
+        fetched = dict(
+            zip(absent, ordered_map(self._fetch, [wanted[k] for k in absent], self._workers()), strict=True)
+        )
         for key in missing:
             media = known.get(key)
-            if media is None or not self._cached(media).is_file():
-                media = self._download(wanted[key])
+            if key in fetched:
+                media = self._downloaded(wanted[key], fetched[key])
                 if media is None:
                     continue
                 if key in known:
@@ -170,19 +188,28 @@ class ImageResolver:
     def _cached(self, media: MediaFile) -> Path:
         return self._cache_root() / media.sha256[:2] / media.file_name
 
-    def _download(self, ref: MediaRef) -> MediaFile | None:
+    def _workers(self) -> int:
+        return getattr(self.client, "concurrency", 1)
+
+    def _fetch(self, ref: MediaRef) -> DownloadResult | str:
+        """A worker thread's part: the download alone. A permanent refusal comes back as its message."""
         from connector.akeneo import AkeneoError
 
-        partial = self._cache_root() / "incoming" / PurePosixPath(ref.key).name
+        # Keys of different folders can share a file name: the partial file is named by the whole key.
+        unique = hashlib.sha256(ref.key.encode()).hexdigest()[:16]
+        partial = self._cache_root() / "incoming" / f"{unique}-{PurePosixPath(ref.key).name}"
         try:
             if ref.from_asset:
-                result = self.client.download_asset_media_file(ref.key, partial)
-            else:
-                result = self.client.download_media_file(ref.key, partial)
+                return self.client.download_asset_media_file(ref.key, partial)
+            return self.client.download_media_file(ref.key, partial)
         except AkeneoError as exc:
             if not exc.permanent:
                 raise
-            self.progress.warning(f"Image {ref.key} left out: {exc.message}")
+            return exc.message
+
+    def _downloaded(self, ref: MediaRef, result: DownloadResult | str) -> MediaFile | None:
+        if isinstance(result, str):
+            self.progress.warning(f"Image {ref.key} left out: {result}")
             return None
         extension = PurePosixPath(ref.key).suffix.lower()[:10]
         media = MediaFile(

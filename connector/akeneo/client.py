@@ -32,6 +32,7 @@ from requests_toolbelt import MultipartEncoder
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from .auth import TokenManager
+from .budget import CallBudget, LocalBudget
 from .errors import (
     AkeneoAuthError,
     AkeneoError,
@@ -129,6 +130,8 @@ class AkeneoClient:
         *,
         timeout: float = 30.0,
         max_requests_per_second: float | None = None,
+        max_concurrency: int = 4,
+        budget: CallBudget | None = None,
         max_attempts: int = 6,
         retry_budget: float = 120.0,
         backoff_initial: float = 0.5,
@@ -154,6 +157,8 @@ class AkeneoClient:
         self.backoff_max = backoff_max
         self._sleep = sleep
         self._limiter = RateLimiter(max_requests_per_second, clock=clock, sleep=sleep)
+        # Shared with other clients (and processes) of the same connection when the caller passes one.
+        self.budget: CallBudget = budget if budget is not None else LocalBudget(max_concurrency)
         self._session = session or self._new_session(user_agent)
         self._tokens = TokenManager(self._request_token, username, password, clock=clock)
 
@@ -169,6 +174,11 @@ class AkeneoClient:
         session.mount("https://", adapter)
         session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
         return session
+
+    @property
+    def concurrency(self) -> int:
+        """How many calls this client may have in flight: the size of the work pools that use it."""
+        return self.budget.size
 
     def close(self) -> None:
         self._session.close()
@@ -319,7 +329,7 @@ class AkeneoClient:
         digest = hashlib.sha256()
         size = 0
         try:
-            with response, partial.open("wb") as out:
+            with _holding_slot(response), response, partial.open("wb") as out:
                 for block in response.iter_content(DOWNLOAD_CHUNK):
                     out.write(block)
                     digest.update(block)
@@ -419,22 +429,41 @@ class AkeneoClient:
         token = self._tokens.access_token() if attempt.authenticated else None
         response = self._send_once(attempt, token)
         if response.status_code == 401 and token is not None:
-            response.close()
+            _discard(response)
             self._tokens.invalidate(token)
             token = self._tokens.access_token()
             response = self._send_once(attempt, token)
             if response.status_code == 401:
+                _discard(response)
                 raise AkeneoAuthError(
                     f"The PIM refused the API token even after re-authenticating: {_pim_message(response)}",
                     status=401,
                     method=attempt.method,
                     path=attempt.path,
                 )
-        self._raise_for_response(response, attempt)
+        try:
+            self._raise_for_response(response, attempt)
+        except AkeneoError:
+            _discard(response)
+            raise
         self.last_server_date = _server_date(response) or self.last_server_date
         return response
 
     def _send_once(self, attempt: _Attempt, token: str | None) -> requests.Response:
+        """One HTTP exchange holding one slot of the call budget (a stream keeps it until closed)."""
+        release = self.budget.acquire()
+        try:
+            response = self._exchange(attempt, token)
+        except BaseException:
+            release()
+            raise
+        if attempt.stream:
+            response._release_slot = release  # type: ignore[attr-defined]  # given back by _discard/_holding_slot
+        else:
+            release()
+        return response
+
+    def _exchange(self, attempt: _Attempt, token: str | None) -> requests.Response:
         self._limiter.acquire()
         headers = dict(attempt.headers)
         kwargs: dict[str, Any] = {}
@@ -555,6 +584,27 @@ class AkeneoClient:
             path=exc.path,
         )
         raise error from None
+
+
+def _discard(response: requests.Response) -> None:
+    """Close an answer we will not read, and give back the slot a streamed one still holds."""
+    response.close()
+    release = getattr(response, "_release_slot", None)
+    if release is not None:
+        release()
+
+
+class _holding_slot:  # noqa: N801 - used like contextlib's helpers
+    """Gives back a streamed answer's budget slot once its body is read (or the read fails)."""
+
+    def __init__(self, response: requests.Response):
+        self.response = response
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        _discard(self.response)
 
 
 def _worth_retrying(exc: BaseException, idempotent: bool) -> bool:

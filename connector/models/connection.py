@@ -4,9 +4,10 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, URLValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 
+from ..akeneo.budget import MAX_CONCURRENCY
 from ..emails import alert_emails_field
 from ..secrets import EncryptedTextField
 
@@ -51,6 +52,13 @@ class AkeneoConnection(models.Model):
         validators=[MinValueValidator(0.1)],
         help_text="Akeneo allows about 100 requests/second per PIM instance, shared by every integration.",
     )
+    max_concurrency = models.PositiveSmallIntegerField(
+        "calls in flight at most",
+        default=MAX_CONCURRENCY,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CONCURRENCY)],
+        help_text="Akeneo allows 4 concurrent calls per API connection (and 10 per PIM instance). "
+        "Every sync, export and push of this connection shares them, in every worker.",
+    )
     alert_emails = alert_emails_field()
     sync_cron = models.CharField(
         "sync schedule",
@@ -86,6 +94,7 @@ class AkeneoConnection(models.Model):
         full retry budget.
         """
         from ..akeneo import AkeneoClient
+        from ..call_budget import budget_for
 
         return AkeneoClient(
             self.base_url,
@@ -95,6 +104,8 @@ class AkeneoConnection(models.Model):
             self.password,
             timeout=min(self.timeout, 15.0) if interactive else self.timeout,
             max_requests_per_second=self.max_requests_per_second,
+            budget=budget_for(self.pk, self.max_concurrency) if self.pk else None,
+            max_concurrency=self.max_concurrency,
             max_attempts=2 if interactive else settings.AKENEO_MAX_RETRIES,
             retry_budget=10.0 if interactive else settings.AKENEO_RETRY_BUDGET_SECONDS,
         )

@@ -67,6 +67,7 @@ class FakeAkeneo:
         secret: str = SANDBOX_CREDENTIALS["secret"],
         username: str = SANDBOX_CREDENTIALS["username"],
         password: str = SANDBOX_CREDENTIALS["password"],
+        latency: float = 0.0,
     ):
         self.catalog = catalog if catalog is not None else build_demo_catalog()
         self.host = host
@@ -75,7 +76,11 @@ class FakeAkeneo:
         self.client_id, self.secret = client_id, secret
         self.username, self.password = username, password
         self.faults = Faults()
+        # Added to every API call, outside the catalog lock: a stand-in for a SaaS PIM's answer time.
+        self.latency = float(latency)
         self.requests: list[RequestRecord] = []
+        self.in_flight = 0
+        self.peak_in_flight = 0  # the most calls the PIM was working on at once since the last reset
         self.resources = Resources(self)
         self.lock = threading.RLock()  # one request at a time touches the catalog
         self._log_lock = threading.Lock()
@@ -151,6 +156,16 @@ class FakeAkeneo:
     def clear_requests(self) -> None:
         with self._log_lock:
             self.requests.clear()
+            self.peak_in_flight = self.in_flight
+
+    def call_started(self) -> None:
+        with self._log_lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def call_ended(self) -> None:
+        with self._log_lock:
+            self.in_flight -= 1
 
     def count(
         self, method: str | None = None, path_prefix: str | None = None, status: int | None = None
@@ -228,6 +243,8 @@ class FakeAkeneo:
         try:
             if path == "/_sandbox" or path.startswith("/_sandbox/"):
                 return self._control(request)
+            if self.latency:
+                time.sleep(self.latency)
             delay = self.faults.delay_for(path)
             if delay:
                 time.sleep(delay)
@@ -285,6 +302,16 @@ class FakeAkeneo:
                 except (TypeError, ValueError) as error:
                     raise ApiError(422, f"Invalid fault rule: {error}") from None
                 return json_reply(200, self.faults.describe())
+        if path == "/_sandbox/latency":
+            if method == "POST":
+                spec = parse_json(request.body)
+                seconds = spec.get("seconds") if isinstance(spec, dict) else None
+                number = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+                if not number or not 0 <= seconds <= 60:
+                    raise ApiError(422, 'Send {"seconds": N} with N from 0 to 60.')
+                self.latency = float(seconds)
+            if method in ("GET", "POST"):
+                return json_reply(200, {"seconds": self.latency})
         if path == "/_sandbox/requests":
             if method == "DELETE":
                 self.clear_requests()
@@ -292,10 +319,12 @@ class FakeAkeneo:
             if method == "GET":
                 with self._log_lock:
                     log = list(self.requests)
+                    peak = self.peak_in_flight
                 return json_reply(
                     200,
                     {
                         "total": len(log),
+                        "peak_in_flight": peak,
                         "by_status": dict(Counter(str(r.status) for r in log)),
                         "by_method_and_status": dict(Counter(f"{r.method} {r.status}" for r in log)),
                         "by_path": dict(Counter(r.path for r in log)),
@@ -402,10 +431,20 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         host = self.headers.get("Host") or f"{self.fake.host}:{self.server.server_address[1]}"
-        reply = self.fake.respond(self.command, parts.path, query, self.headers, body, f"http://{host}")
+        counted = not parts.path.startswith("/_sandbox")
+        if counted:
+            self.fake.call_started()
+        try:
+            reply = self.fake.respond(self.command, parts.path, query, self.headers, body, f"http://{host}")
+            self._answer(reply, parts.path, query, body)
+        finally:
+            if counted:
+                self.fake.call_ended()
+
+    def _answer(self, reply: Reply, path: str, query: dict[str, str], body: bytes) -> None:
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         lines = _body_lines(content_type, body) if self.command in ("PATCH", "POST") else None
-        self.fake.record(RequestRecord(self.command, parts.path, query, reply.status, lines))
+        self.fake.record(RequestRecord(self.command, path, query, reply.status, lines))
         self.send_response(reply.status)
         if reply.status != 204:
             self.send_header("Content-Type", reply.content_type)

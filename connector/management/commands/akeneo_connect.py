@@ -16,6 +16,11 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="API user password (stored; never printed).")
         parser.add_argument("--timeout", type=float, help="Request timeout in seconds.")
         parser.add_argument("--rate-limit", type=float, help="Maximum requests per second.")
+        parser.add_argument(
+            "--max-concurrency",
+            type=int,
+            help="Calls in flight at most, shared by every run of this connection (1 to 4; default 4).",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -28,6 +33,7 @@ class Command(BaseCommand):
                 password=options["password"],
                 timeout=options["timeout"],
                 max_requests_per_second=options["rate_limit"],
+                max_concurrency=options["max_concurrency"],
             )
         except ValidationError as exc:
             raise CommandError(

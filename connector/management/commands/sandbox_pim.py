@@ -19,12 +19,22 @@ class Command(BaseCommand):
             "--products", type=int, default=300, help="Number of products in the demo catalog."
         )
         parser.add_argument("--seed", type=int, default=42, help="Seed of the demo catalog.")
+        parser.add_argument(
+            "--latency-ms",
+            type=float,
+            default=0.0,
+            help="Milliseconds added to every API call, like a SaaS PIM's answer time (default 0).",
+        )
 
     def handle(self, *args, **options):
         if options["products"] < 0:
             raise CommandError("--products must be 0 or more.")
+        if not 0 <= options["latency_ms"] <= 60_000:
+            raise CommandError("--latency-ms must be from 0 to 60000.")
         catalog = build_demo_catalog(products=options["products"], seed=options["seed"])
-        pim = FakeAkeneo(catalog, host=options["host"], port=options["port"])
+        pim = FakeAkeneo(
+            catalog, host=options["host"], port=options["port"], latency=options["latency_ms"] / 1000
+        )
         credentials = " ".join(f"{key}={value}" for key, value in SANDBOX_CREDENTIALS.items())
 
         def ready(base_url: str) -> None:
