@@ -10,17 +10,28 @@ without duplicates (batch PATCH is an upsert keyed by identifier or uuid).
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import defaultdict, deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 
 from connector.akeneo import AkeneoClient
+from connector.akeneo.parallel import ordered_map
 from connector.pages import in_pages
 
 from .cells import split_list
-from .decisions import CREATE, OUTCOME_OF, REFUSE, UNCHANGED, Decider, RowVerdict, pending_rows
+from .decisions import (
+    CREATE,
+    OUTCOME_OF,
+    REFUSE,
+    UNCHANGED,
+    Decider,
+    RowVerdict,
+    existing_products,
+    pending_rows,
+)
 from .media import AssetMaker, MediaError, MediaUploader
 from .models import JobColumn, JobRow, SupplierJob
 from .option_creation import create_planned_options
@@ -49,17 +60,89 @@ def push_job(job: SupplierJob, client: AkeneoClient, progress) -> PushSummary:
     failed_models = _push_models(decider, todo, client, progress)
     media = MediaUploader(job, client)
     assets = AssetMaker(job, client)
-    for chunk in in_pages(todo, BATCH):
-        _push_rows(client, decider, chunk, failed_models, assets, media, progress, summary)
+    _push_pipelined(client, decider, todo, failed_models, assets, media, progress, summary)
     return summary
 
 
-def _push_rows(client, decider: Decider, rows, failed_models, assets, media, progress, summary) -> None:
-    """One batch: decide every row (one PIM read), send those to create or update (one PIM write)."""
+@dataclass
+class _Batch:
+    """One batch of at most 100 rows on its way: to send, not sent (with why), and the PIM's answers."""
+
+    to_send: list[tuple[JobRow, dict, RowVerdict]]
+    not_sent: list[tuple[JobRow, str, str]]
+    media_cells: dict[str, list] = field(default_factory=dict)
+    results: list = field(default_factory=list)
+
+
+def _push_pipelined(client, decider: Decider, todo, failed_models, assets, media, progress, summary) -> None:
+    """Every batch is one PIM read (what the PIM holds) and one PIM write, ``client.concurrency`` at a time.
+
+    Reads run ahead of the writes; at most as many writes as the call budget are in flight, and a
+    batch's outcomes are recorded as soon as its answer is in, oldest batch first. The rows of a
+    batch are marked "sent as new" before it leaves, so a worker killed with writes in flight
+    leaves rows a rerun judges again (finding them unchanged), never rows pushed twice.
+    """
+    workers = max(1, client.concurrency)
+
+    def checked_batches():
+        for rows in in_pages(todo, BATCH):
+            yield [decider.check(row) for row in rows]
+
+    def read(verdicts: list[RowVerdict]) -> tuple[list[RowVerdict], dict]:
+        return verdicts, existing_products(client, (v.identifier for v in verdicts if v.action != REFUSE))
+
+    in_flight: deque[tuple[_Batch, Future]] = deque()
+    with ThreadPoolExecutor(workers, thread_name_prefix="pim-push") as writers:
+        try:
+            for verdicts, products in ordered_map(read, checked_batches(), workers):
+                batch = _prepare(
+                    decider,
+                    [decider.decide(v, products.get(v.identifier)) for v in verdicts],
+                    failed_models,
+                    assets,
+                )
+                _remember_new(batch.to_send)
+                in_flight.append(
+                    (batch, writers.submit(_send, client, *_write_request(media.job, batch.to_send)))
+                )
+                if len(in_flight) >= workers:
+                    _finish(client, *_answered(in_flight.popleft()), progress, summary, media)
+        finally:
+            # Whatever happened, the answers already in are recorded: a rerun must not send them again.
+            error = None
+            while in_flight:
+                try:
+                    _finish(client, *_answered(in_flight.popleft()), progress, summary, media)
+                except Exception as exc:  # noqa: BLE001 - the first failure is raised below
+                    error = error or exc
+            if error is not None:
+                raise error
+
+
+def _answered(entry: tuple[_Batch, Future]) -> tuple[_Batch]:
+    batch, future = entry
+    batch.results = future.result()
+    return (batch,)
+
+
+def _write_request(job: SupplierJob, batch: list[tuple[JobRow, dict, RowVerdict]]) -> tuple[str, list[dict]]:
+    """Where and what a batch sends, built here so that the worker thread does no database read."""
+    if job.workflow.identifier_mode == job.workflow.IdentifierMode.UUID:
+        return "products-uuid", _by_uuid(job, batch)
+    return "products", [payload for _, payload, _ in batch]
+
+
+def _send(client: AkeneoClient, path: str, payloads: list[dict]) -> list:
+    """A worker thread's part: the batch write alone."""
+    return list(client.patch_batch(path, payloads)) if payloads else []
+
+
+def _prepare(decider: Decider, verdicts: list[RowVerdict], failed_models, assets) -> _Batch:
+    """A batch's decisions: what to send, and the rows not sent with their outcome."""
     batch: list[tuple[JobRow, dict, RowVerdict]] = []
     # Rows not sent are saved with the batch's answers, not one query each.
     final: list[tuple[JobRow, str, str]] = []
-    for verdict in decider.judge(client, rows):
+    for verdict in verdicts:
         row = verdict.row
         if verdict.action == UNCHANGED and row.sent_as_new:
             # Created by an earlier attempt of this push that died before recording it.
@@ -81,7 +164,7 @@ def _push_rows(client, decider: Decider, rows, failed_models, assets, media, pro
             final.append((row, JobRow.Outcome.FAILED, message))
             continue
         batch.append((row, payload, verdict))
-    _push_batch(client, batch, progress, summary, media, final)
+    return _Batch(batch, final, {payload["identifier"]: payload.pop("_media", []) for _, payload, _ in batch})
 
 
 UUID_NAMESPACE = uuid.UUID("6f1c3e2a-9b7d-4c55-8a0e-2d4b8f1a7c90")
@@ -148,32 +231,20 @@ def _push_models(decider: Decider, todo, client: AkeneoClient, progress) -> dict
     return failed
 
 
-def _push_batch(
-    client: AkeneoClient,
-    batch: list[tuple[JobRow, dict, RowVerdict]],
-    progress,
-    summary: PushSummary,
-    media: MediaUploader,
-    refused: list[tuple[JobRow, str, str]],
+def _finish(
+    client: AkeneoClient, batch: _Batch, progress, summary: PushSummary, media: MediaUploader
 ) -> None:
-    media_cells = {payload["identifier"]: payload.pop("_media", []) for _, payload, _ in batch}
-    _remember_new(batch)
-    if not batch:
-        results = []
-    elif media.job.workflow.identifier_mode == media.job.workflow.IdentifierMode.UUID:
-        results = list(client.patch_batch("products-uuid", _by_uuid(media.job, batch)))
-    else:
-        results = list(client.patch_batch("products", [payload for _, payload, _ in batch]))
-    outcomes = list(refused)
+    """A batch's answers: media of the saved products, then every row's outcome."""
+    outcomes = list(batch.not_sent)
     reuse: list[dict] = []
-    for (row, payload, _), result in zip(batch, results, strict=True):
+    for (row, payload, _), result in zip(batch.to_send, batch.results, strict=True):
         if not result.ok:
             row.sent_as_new = False  # the PIM refused it: nothing was created
             outcomes.append((row, JobRow.Outcome.FAILED, f"HTTP {result.status_code}: {result.describe()}"))
             continue
         created = result.status_code == 201 or row.sent_as_new
         outcome = JobRow.Outcome.CREATED if created else JobRow.Outcome.UPDATED
-        cells = media_cells.get(payload["identifier"]) or []
+        cells = batch.media_cells.get(payload["identifier"]) or []
         if cells:
             values, errors = media.attach(payload["identifier"], cells)
             if values:

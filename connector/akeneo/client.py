@@ -44,6 +44,7 @@ from .errors import (
     AkeneoValidationError,
     FieldError,
 )
+from .parallel import ordered_map
 from .ratelimit import RateLimiter
 from .search import Search
 
@@ -272,22 +273,29 @@ class AkeneoClient:
         return self._call(_Attempt("POST", self._url(path), json_body=body, idempotent=False))
 
     def patch_batch(self, path: str, items: Iterable[dict[str, Any]]) -> Iterator[BatchResult]:
-        """NDJSON batch PATCH, 100 lines per request, one ``BatchResult`` per input line.
+        """NDJSON batch PATCH, 100 lines per request, one ``BatchResult`` per input line, in order.
 
-        A request refused as a whole with a permanent error (e.g. 413, 403) becomes a failed
-        result on each of its lines, so the other chunks still go through; transient errors that
-        survive the retries propagate, and a rerun resumes.
+        Requests go out ``concurrency`` at a time. A request refused as a whole with a permanent
+        error (e.g. 413, 403) becomes a failed result on each of its lines, so the other chunks
+        still go through; transient errors that survive the retries propagate, and a rerun resumes.
         """
-        chunk: list[dict[str, Any]] = []
-        offset = 0
-        for item in items:
-            chunk.append(item)
-            if len(chunk) == BATCH_LIMIT:
-                yield from self._patch_chunk(path, chunk, offset)
-                offset += len(chunk)
-                chunk = []
-        if chunk:
-            yield from self._patch_chunk(path, chunk, offset)
+
+        def chunks() -> Iterator[tuple[int, list[dict[str, Any]]]]:
+            chunk: list[dict[str, Any]] = []
+            offset = 0
+            for item in items:
+                chunk.append(item)
+                if len(chunk) == BATCH_LIMIT:
+                    yield offset, chunk
+                    offset += len(chunk)
+                    chunk = []
+            if chunk:
+                yield offset, chunk
+
+        for results in ordered_map(
+            lambda job: self._patch_chunk(path, job[1], job[0]), chunks(), self.concurrency
+        ):
+            yield from results
 
     def _patch_chunk(self, path: str, chunk: list[dict[str, Any]], offset: int) -> list[BatchResult]:
         payload = "\n".join(json.dumps(item, separators=(",", ":")) for item in chunk).encode()
