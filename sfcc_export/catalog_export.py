@@ -266,7 +266,11 @@ class CatalogExport:
         total = self._count(PRODUCTS, search)
         if self.report_total is not None:
             self.report_total(total)
+        # The pieces come back in any order: they are spooled, then written in uuid order, so the
+        # files do not depend on how the read was cut or how many calls were in flight.
         for items in self._pages(PRODUCTS, self._in_pieces(search, total), counted=True):
+            self.spool.add_incoming(items)
+        for items in self.spool.incoming_pages(CODES_PER_SEARCH):
             if self.images:
                 self.images.prepare(items)
             for product in items:

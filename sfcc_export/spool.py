@@ -28,6 +28,7 @@ CREATE TABLE pending_uuids (uuid TEXT PRIMARY KEY);
 CREATE TABLE deferred (doc TEXT);
 CREATE TABLE assets (family TEXT, code TEXT, media TEXT, PRIMARY KEY (family, code));
 CREATE INDEX models_parent ON models (parent, code);
+CREATE TABLE incoming (uuid TEXT PRIMARY KEY, doc TEXT);
 """
 
 
@@ -42,6 +43,27 @@ class Spool:
     def close(self) -> None:
         self.db.close()
         self.path.unlink(missing_ok=True)
+
+    # ---------------------------------------------------------- the main read
+    def add_incoming(self, products: Iterable[dict]) -> None:
+        """Products read in pieces, in whatever order the pieces came back."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO incoming VALUES (?, ?)",
+            ((p.get("uuid") or p.get("identifier"), json.dumps(p)) for p in products),
+        )
+
+    def incoming_pages(self, size: int) -> Iterator[list[dict]]:
+        """Them again, in uuid order (a single listing's order), ``size`` at a time; then forgotten."""
+        last = ""
+        while True:
+            rows = self.db.execute(
+                "SELECT uuid, doc FROM incoming WHERE uuid > ? ORDER BY uuid LIMIT ?", (last, size)
+            ).fetchall()
+            if not rows:
+                break
+            last = rows[-1][0]
+            yield [json.loads(doc) for _, doc in rows]
+        self.db.execute("DELETE FROM incoming")
 
     # ------------------------------------------------------------------ models
     def add_models(self, models: Iterable[dict], *, changed: bool) -> None:

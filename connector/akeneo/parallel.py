@@ -120,9 +120,10 @@ def created_pieces(
     """Disjoint searches that together return what ``base`` returns, cut by creation date.
 
     Oldest first, each holding about ``piece_items`` at most, found with the PIM's own counts
-    (``with_count``, in parallel). The cuts depend on the catalog only, never on the call budget,
-    so a sequential and a parallel run read the same pieces in the same order. Pieces the PIM
-    counted empty are left out, except the newest, where anything created meanwhile would land.
+    (``with_count``, in parallel). The cuts move with the PIM's clock, so a caller that needs a
+    stable order sorts what it read (the export spools the pieces and writes in uuid order).
+    Pieces the PIM counted empty are left out, except the newest, where anything created
+    meanwhile would land.
     """
     if total is None or total <= piece_items:
         return [base]
