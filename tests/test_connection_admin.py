@@ -74,6 +74,7 @@ def test_a_blank_secret_keeps_the_stored_one_and_a_new_one_replaces_it(admin_cli
         "password": "",
         "timeout": "30",
         "max_requests_per_second": "20",
+        "max_concurrency": "4",
     }
 
     assert admin_client.post(url, form).status_code == 302
@@ -99,6 +100,7 @@ def test_adding_a_connection_requires_the_secrets_and_an_http_url(admin_client):
             "password": "",
             "timeout": "30",
             "max_requests_per_second": "20",
+            "max_concurrency": "4",
         },
     )
 
@@ -162,3 +164,29 @@ def test_the_test_button_is_post_only_and_needs_the_permission(client, fake_aken
     assert client.get(url).status_code == 405
     assert client.post(url).status_code == 302
     assert fake_akeneo.count(path_prefix="/api/oauth/v1/token") == 1
+
+
+def test_the_call_budget_is_set_on_the_form_and_never_above_what_akeneo_allows(admin_client):
+    connection = make_connection()
+    url = reverse("admin:connector_akeneoconnection_change", args=[connection.pk])
+    page = admin_client.get(url).content.decode()
+    assert 'name="max_concurrency"' in page
+    assert "4 concurrent calls per API connection" in page
+    form = {
+        "name": "main",
+        "base_url": "https://pim.example.com",
+        "client_id": "client",
+        "secret": "",
+        "username": "api",
+        "password": "",
+        "timeout": "30",
+        "max_requests_per_second": "20",
+    }
+
+    refused = admin_client.post(url, {**form, "max_concurrency": "5"})
+    assert refused.status_code == 200
+    assert "max_concurrency" in refused.context["adminform"].form.errors
+
+    assert admin_client.post(url, {**form, "max_concurrency": "2"}).status_code == 302
+    connection.refresh_from_db()
+    assert connection.max_concurrency == 2

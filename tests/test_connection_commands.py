@@ -90,3 +90,12 @@ def test_check_names_the_known_connections_when_the_name_is_wrong(fake_akeneo):
     connect(fake_akeneo.base_url)
     with pytest.raises(CommandError, match=r"No connection named 'other' \(known: sandbox\)"):
         call_command("akeneo_check", "--connection", "other")
+
+
+def test_connect_sets_the_call_budget_and_refuses_more_than_the_pim_allows(fake_akeneo):
+    connect(fake_akeneo.base_url, max_concurrency="2")
+    assert AkeneoConnection.objects.get().max_concurrency == 2
+
+    with pytest.raises(CommandError, match="max_concurrency.*4"):
+        connect(fake_akeneo.base_url, max_concurrency="5")
+    assert AkeneoConnection.objects.get().max_concurrency == 2

@@ -181,6 +181,7 @@ def test_an_invalid_cron_is_refused_by_the_form(admin_client, fake_akeneo):
             "username": "u",
             "timeout": "30",
             "max_requests_per_second": "20",
+            "max_concurrency": "4",
             "sync_cron": "every tuesday",
         },
     )
