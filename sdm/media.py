@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connector.akeneo import AkeneoClient, AkeneoError
+from connector.akeneo.parallel import ordered_map
 
 from .models import MediaFile, SupplierJob
 from .url_fetch import FetchRefused, check_content, fetch
@@ -82,37 +83,83 @@ class MediaUploader:
 
     def attach(self, identifier: str, cells: list[MediaCell]) -> tuple[dict, list[str]]:
         """Upload what is new; return (values to set with known codes, error messages)."""
-        values: dict[str, list[dict]] = {}
-        errors: list[str] = []
+        return self.attach_many([(identifier, cells)])[identifier]
+
+    def attach_many(self, products: list[tuple[str, list[MediaCell]]]) -> dict[str, tuple[dict, list[str]]]:
+        """``attach`` for a batch of products, the uploads side by side (the call budget).
+
+        Files are checked and looked up here; only the uploads run in worker threads, one per new
+        content: a product whose file another product of the batch uploads gets that code as a value.
+        """
+        answers: dict[str, tuple[dict, list[str]]] = {identifier: ({}, []) for identifier, _ in products}
+        uploads: dict[str, _Upload] = {}  # sha256 → the first product cell with that new content
+        followers: list[tuple[str, MediaCell, str]] = []
         with tempfile.TemporaryDirectory(prefix="sdm-media-") as scratch:
-            for cell in cells:
-                try:
-                    path = resolve(self.job, cell.source, Path(scratch), image=cell.image)
-                    digest = sha256_of(path)
-                    known = MediaFile.objects.filter(
-                        connection=self.connection, kind="media", sha256=digest
-                    ).first()
-                    if known is not None:
-                        values.setdefault(cell.attribute, []).append(
-                            {"locale": cell.locale, "scope": cell.scope, "data": known.pim_code}
-                        )
+            for identifier, cells in products:
+                for cell in cells:
+                    try:
+                        path = resolve(self.job, cell.source, Path(scratch), image=cell.image)
+                        digest = sha256_of(path)
+                    except MediaError as exc:
+                        answers[identifier][1].append(f"{cell.attribute}: {exc}")
                         continue
-                    owner = {
-                        "identifier": identifier,
-                        "attribute": cell.attribute,
-                        "scope": cell.scope,
-                        "locale": cell.locale,
-                    }
-                    code = self.client.upload_media_file(path, product=owner)
-                    MediaFile.objects.get_or_create(
-                        connection=self.connection,
-                        kind="media",
-                        sha256=digest,
-                        defaults={"pim_code": code, "original_name": path.name},
-                    )
-                except (MediaError, AkeneoError) as exc:
-                    errors.append(f"{cell.attribute}: {exc}")
-        return values, errors
+                    if digest in uploads:
+                        followers.append((identifier, cell, digest))
+                    else:
+                        uploads[digest] = _Upload(identifier, cell, path)
+            known = dict(
+                MediaFile.objects.filter(
+                    connection=self.connection, kind="media", sha256__in=list(uploads)
+                ).values_list("sha256", "pim_code")
+            )
+            new = [(digest, upload) for digest, upload in uploads.items() if digest not in known]
+            codes = dict(known)
+            for (digest, upload), outcome in zip(
+                new, ordered_map(self._upload, [u for _, u in new], self.client.concurrency), strict=True
+            ):
+                if isinstance(outcome, AkeneoError):
+                    answers[upload.identifier][1].append(f"{upload.cell.attribute}: {outcome}")
+                    continue
+                codes[digest] = outcome
+                MediaFile.objects.get_or_create(
+                    connection=self.connection,
+                    kind="media",
+                    sha256=digest,
+                    defaults={"pim_code": outcome, "original_name": upload.path.name},
+                )
+        for digest, upload in uploads.items():
+            if digest in known:
+                _add_value(answers[upload.identifier][0], upload.cell, known[digest])
+        for identifier, cell, digest in followers:
+            if digest in codes:
+                _add_value(answers[identifier][0], cell, codes[digest])
+            else:
+                answers[identifier][1].append(f"{cell.attribute}: the upload of the same file failed")
+        return answers
+
+    def _upload(self, upload: _Upload) -> str | AkeneoError:
+        """A worker thread's part: one upload, the file set on its product's value by the PIM."""
+        owner = {
+            "identifier": upload.identifier,
+            "attribute": upload.cell.attribute,
+            "scope": upload.cell.scope,
+            "locale": upload.cell.locale,
+        }
+        try:
+            return self.client.upload_media_file(upload.path, product=owner)
+        except AkeneoError as exc:
+            return exc
+
+
+@dataclass(frozen=True)
+class _Upload:
+    identifier: str
+    cell: MediaCell
+    path: Path
+
+
+def _add_value(values: dict[str, list[dict]], cell: MediaCell, code: str) -> None:
+    values.setdefault(cell.attribute, []).append({"locale": cell.locale, "scope": cell.scope, "data": code})
 
 
 class AssetMaker:

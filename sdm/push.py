@@ -237,6 +237,12 @@ def _finish(
     """A batch's answers: media of the saved products, then every row's outcome."""
     outcomes = list(batch.not_sent)
     reuse: list[dict] = []
+    saved = [
+        (payload["identifier"], batch.media_cells[payload["identifier"]])
+        for (_, payload, _), result in zip(batch.to_send, batch.results, strict=True)
+        if result.ok and batch.media_cells.get(payload["identifier"])
+    ]
+    attached = media.attach_many(saved) if saved else {}
     for (row, payload, _), result in zip(batch.to_send, batch.results, strict=True):
         if not result.ok:
             row.sent_as_new = False  # the PIM refused it: nothing was created
@@ -244,9 +250,8 @@ def _finish(
             continue
         created = result.status_code == 201 or row.sent_as_new
         outcome = JobRow.Outcome.CREATED if created else JobRow.Outcome.UPDATED
-        cells = batch.media_cells.get(payload["identifier"]) or []
-        if cells:
-            values, errors = media.attach(payload["identifier"], cells)
+        if payload["identifier"] in attached:
+            values, errors = attached[payload["identifier"]]
             if values:
                 reuse.append({"identifier": payload["identifier"], "values": values})
             if errors:

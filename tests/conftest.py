@@ -10,6 +10,16 @@ from connector.sandbox import FakeAkeneo, build_demo_catalog
 pytest_plugins = ["tests.browser"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _call_slot_connections_closed(django_db_setup):
+    """On PostgreSQL the call budget keeps its own database connection per process: closed before
+    the test database is dropped (this fixture is set up after it, so it is torn down first)."""
+    yield
+    from connector.call_budget import close_all
+
+    close_all()
+
+
 # ---------------------------------------------------------------------------------------------
 # Sandbox PIM fixtures (connector.sandbox): a fake Akeneo server over real sockets.
 # ---------------------------------------------------------------------------------------------
