@@ -81,12 +81,9 @@ class MediaUploader:
         self.client = client
         self.connection = job.workflow.connection
 
-    def attach(self, identifier: str, cells: list[MediaCell]) -> tuple[dict, list[str]]:
-        """Upload what is new; return (values to set with known codes, error messages)."""
-        return self.attach_many([(identifier, cells)])[identifier]
-
     def attach_many(self, products: list[tuple[str, list[MediaCell]]]) -> dict[str, tuple[dict, list[str]]]:
-        """``attach`` for a batch of products, the uploads side by side (the call budget).
+        """Upload what is new for a batch of products, side by side (the call budget); returns per
+        product (values to set with known codes, error messages).
 
         Files are checked and looked up here; only the uploads run in worker threads, one per new
         content: a product whose file another product of the batch uploads gets that code as a value.
