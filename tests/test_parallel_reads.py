@@ -115,3 +115,17 @@ def test_batch_writes_keep_one_answer_per_line_in_order_when_sent_side_by_side(p
     assert [r.line for r in results] == list(range(1, 251))
     assert [r.key for r in results] == [p["uuid"] for p in products]
     assert all(r.ok for r in results)
+
+
+def test_a_429_met_while_reading_side_by_side_is_retried_after_its_retry_after(pim_2500):
+    searches = [Search().where("family", "IN", [family]) for family in sorted(pim_2500.catalog.families)]
+    with client_for(pim_2500, 1) as client:
+        expected = uuids(pages_of_searches(client, PRODUCTS, searches))
+    pim_2500.faults.every_nth(4, 429, retry_after=0, path_prefix="/api/rest/v1/products-uuid")
+    try:
+        pim_2500.clear_requests()
+        with client_for(pim_2500, 4) as client:
+            assert uuids(pages_of_searches(client, PRODUCTS, searches)) == expected
+        assert pim_2500.count(status=429) >= 3
+    finally:
+        pim_2500.faults.clear()
