@@ -42,7 +42,8 @@ def media_cache(settings, tmp_path):
 
 @pytest.fixture
 def pim():
-    with FakeAkeneo(build_demo_catalog(products=PRODUCTS)) as server:
+    # A little latency per call, so the parallel run's calls overlap whatever the scheduling.
+    with FakeAkeneo(build_demo_catalog(products=PRODUCTS), latency=0.005) as server:
         yield server
 
 
