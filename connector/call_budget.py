@@ -54,12 +54,12 @@ class _SharedSlots:
                     token = self._try_take(slot)
                     if token is not None:
                         self._held[slot] = token
-                        return self._releaser(slot)
+                        return self._releaser(slot, token)
                 # Another process holds the rest: look again soon, or as soon as a thread here gives one back.
                 self._lock.wait(wait)
                 wait = min(POLL_MAX, wait * 2)
 
-    def _releaser(self, slot: int) -> Callable[[], None]:
+    def _releaser(self, slot: int, token: object) -> Callable[[], None]:
         given_back = False
 
         def release() -> None:
@@ -68,7 +68,10 @@ class _SharedSlots:
                 if given_back:
                     return
                 given_back = True
-                self._drop(slot, self._held.pop(slot))
+                # Only this take's own lock: after a reconnection the slot may be someone else's now.
+                if self._held.get(slot) is token:
+                    del self._held[slot]
+                    self._drop(slot, token)
                 self._lock.notify()
 
         return release
@@ -93,7 +96,8 @@ class PostgresSlots(_SharedSlots):
             self._db = wrapper.get_new_connection(wrapper.get_connection_params())
             self._db.autocommit = True
             self._pid = os.getpid()
-            self._held.clear()  # a forked child inherits none of its parent's locks
+            # A new session holds none of the old one's locks (a fork, or a dropped connection).
+            self._held.clear()
         return self._db.cursor()
 
     def _key(self, slot: int) -> tuple[int, int]:
@@ -102,7 +106,7 @@ class PostgresSlots(_SharedSlots):
     def _try_take(self, slot: int) -> object | None:
         with self._cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", self._key(slot))
-            return True if cursor.fetchone()[0] else None
+            return object() if cursor.fetchone()[0] else None  # a token of its own per take
 
     def _drop(self, slot: int, token: object) -> None:
         with self._cursor() as cursor:
@@ -124,10 +128,10 @@ class FileSlots(_SharedSlots):
         except BlockingIOError:
             os.close(fd)
             return None
-        return fd
+        return [fd]  # a token of its own per take, even when the descriptor number comes back
 
     def _drop(self, slot: int, token: object) -> None:
-        os.close(token)  # closing the last descriptor of the open file drops its lock
+        os.close(token[0])  # closing the last descriptor of the open file drops its lock
 
 
 _budgets: dict[tuple[int, int, int], _SharedSlots] = {}

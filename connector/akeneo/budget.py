@@ -41,7 +41,8 @@ class LocalBudget:
 
 
 def clamp(size: int | None) -> int:
-    return max(1, min(MAX_CONCURRENCY, int(size or MAX_CONCURRENCY)))
+    """Unset means Akeneo's ceiling; anything else is brought between 1 and the ceiling."""
+    return MAX_CONCURRENCY if size is None else max(1, min(MAX_CONCURRENCY, int(size)))
 
 
 @contextmanager

@@ -436,10 +436,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake.call_started()
         try:
             reply = self.fake.respond(self.command, parts.path, query, self.headers, body, f"http://{host}")
-            self._answer(reply, parts.path, query, body)
         finally:
+            # Uncounted before the first byte of the answer leaves: a client that has read it and
+            # starts its next call is never counted twice, so the peak never overstates.
             if counted:
                 self.fake.call_ended()
+        self._answer(reply, parts.path, query, body)
 
     def _answer(self, reply: Reply, path: str, query: dict[str, str], body: bytes) -> None:
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
