@@ -4,8 +4,9 @@ Akeneo counts concurrent calls per API connection, whoever makes them: a sync in
 worker and an export in another must share the connection's ``max_concurrency`` slots.
 
 - **PostgreSQL**: slot *i* of connection *c* is a session-level advisory lock. Each process holds
-  one extra database connection (autocommit, outside Django's) on which it takes and releases
-  them; a killed process's locks go with its session, so a crash never leaks a slot.
+  one extra database connection (autocommit, outside Django's), whatever the number of PIM
+  connections, on which it takes and releases them; a killed process's locks go with its
+  session, so a crash never leaks a slot.
 - **Any other database** (SQLite, the embedded default, runs on one machine): slot *i* is an
   exclusive ``flock`` on a small file under ``CALL_SLOTS_DIR``. Every process on the machine sees
   the same files, and the kernel drops the lock of a process that dies.
@@ -36,27 +37,26 @@ LOCK_NAMESPACE = zlib.crc32(b"akeneo-call-slots") & 0x7FFFFFFF
 
 
 class _SharedSlots:
-    """The waiting and bookkeeping common to both kinds; subclasses take and drop one slot."""
+    """The waiting common to both kinds; subclasses take and drop one slot."""
 
     def __init__(self, connection_id: int, size: int):
         self.connection_id = connection_id
         self.size = clamp(size)
-        self._lock = threading.Condition()
-        self._held: dict[int, object] = {}
+
+    def _guard(self) -> threading.Condition:
+        raise NotImplementedError
 
     def acquire(self) -> Callable[[], None]:
         wait = POLL_FIRST
-        with self._lock:
+        guard = self._guard()
+        with guard:
             while True:
                 for slot in range(self.size):
-                    if slot in self._held:
-                        continue
                     token = self._try_take(slot)
                     if token is not None:
-                        self._held[slot] = token
                         return self._releaser(slot, token)
                 # Another process holds the rest: look again soon, or as soon as a thread here gives one back.
-                self._lock.wait(wait)
+                guard.wait(wait)
                 wait = min(POLL_MAX, wait * 2)
 
     def _releaser(self, slot: int, token: object) -> Callable[[], None]:
@@ -64,15 +64,13 @@ class _SharedSlots:
 
         def release() -> None:
             nonlocal given_back
-            with self._lock:
+            guard = self._guard()
+            with guard:
                 if given_back:
                     return
                 given_back = True
-                # Only this take's own lock: after a reconnection the slot may be someone else's now.
-                if self._held.get(slot) is token:
-                    del self._held[slot]
-                    self._drop(slot, token)
-                self._lock.notify()
+                self._drop(slot, token)
+                guard.notify_all()
 
         return release
 
@@ -83,33 +81,67 @@ class _SharedSlots:
         raise NotImplementedError
 
 
-class PostgresSlots(_SharedSlots):
-    def __init__(self, connection_id: int, size: int, alias: str = "default"):
-        super().__init__(connection_id, size)
-        self._alias = alias
-        self._db = None
-        self._pid = None
+class _PostgresSession:
+    """This process's one extra database session, on which every connection's slots are locked.
 
-    def _cursor(self):
-        if self._db is None or self._pid != os.getpid() or self._db.closed:
-            wrapper = connections[self._alias]
-            self._db = wrapper.get_new_connection(wrapper.get_connection_params())
-            self._db.autocommit = True
-            self._pid = os.getpid()
+    Advisory locks are re-entrant within a session, so the session also notes which slots this
+    process holds: two threads, or two handles of one connection, never share a slot.
+    """
+
+    def __init__(self) -> None:
+        self.guard = threading.Condition()
+        self.db = None
+        self.pid: int | None = None
+        self.held: dict[tuple[int, int], object] = {}
+
+    def cursor(self):
+        if self.db is None or self.pid != os.getpid() or self.db.closed:
+            wrapper = connections["default"]
+            self.db = wrapper.get_new_connection(wrapper.get_connection_params())
+            self.db.autocommit = True
+            self.pid = os.getpid()
             # A new session holds none of the old one's locks (a fork, or a dropped connection).
-            self._held.clear()
-        return self._db.cursor()
+            self.held.clear()
+        return self.db.cursor()
+
+    def close(self) -> None:
+        with self.guard:
+            if self.db is not None and self.pid == os.getpid():
+                self.db.close()
+            self.db = None
+            self.held.clear()
+
+
+_session = _PostgresSession()
+
+
+class PostgresSlots(_SharedSlots):
+    def _guard(self) -> threading.Condition:
+        return _session.guard
+
+    @property
+    def _db(self):
+        return _session.db
 
     def _key(self, slot: int) -> tuple[int, int]:
         return LOCK_NAMESPACE, self.connection_id * 16 + slot
 
     def _try_take(self, slot: int) -> object | None:
-        with self._cursor() as cursor:
+        with _session.cursor() as cursor:
+            if (self.connection_id, slot) in _session.held:
+                return None
             cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", self._key(slot))
-            return object() if cursor.fetchone()[0] else None  # a token of its own per take
+            if not cursor.fetchone()[0]:
+                return None
+        token = _session.held[(self.connection_id, slot)] = object()  # a token of its own per take
+        return token
 
     def _drop(self, slot: int, token: object) -> None:
-        with self._cursor() as cursor:
+        # Only this take's own lock: after a reconnection the slot may be someone else's now.
+        if _session.held.get((self.connection_id, slot)) is not token:
+            return
+        del _session.held[(self.connection_id, slot)]
+        with _session.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", self._key(slot))
 
 
@@ -117,6 +149,10 @@ class FileSlots(_SharedSlots):
     def __init__(self, connection_id: int, size: int, folder: Path):
         super().__init__(connection_id, size)
         self._folder = folder
+        self._condition = threading.Condition()
+
+    def _guard(self) -> threading.Condition:
+        return self._condition
 
     def _try_take(self, slot: int) -> object | None:
         self._folder.mkdir(parents=True, exist_ok=True)
@@ -128,10 +164,10 @@ class FileSlots(_SharedSlots):
         except BlockingIOError:
             os.close(fd)
             return None
-        return [fd]  # a token of its own per take, even when the descriptor number comes back
+        return fd
 
     def _drop(self, slot: int, token: object) -> None:
-        os.close(token[0])  # closing the last descriptor of the open file drops its lock
+        os.close(token)  # closing the last descriptor of the open file drops its lock
 
 
 _budgets: dict[tuple[int, int, int], _SharedSlots] = {}
@@ -139,12 +175,9 @@ _budgets_lock = threading.Lock()
 
 
 def close_all() -> None:
-    """Close this process's slot connections (tests, before their database is dropped)."""
+    """Close this process's slot session (tests, before their database is dropped)."""
+    _session.close()
     with _budgets_lock:
-        for budget in _budgets.values():
-            if isinstance(budget, PostgresSlots) and budget._db is not None:
-                budget._db.close()
-                budget._db = None
         _budgets.clear()
 
 
