@@ -270,6 +270,9 @@ class CatalogExport:
         # files do not depend on how the read was cut or how many calls were in flight.
         for items in self._pages(PRODUCTS, self._in_pieces(search, total), counted=True):
             self.spool.add_incoming(items)
+            if self.images:
+                # Downloads now, beside the pieces still being read; the writing below finds them.
+                self.images.prepare(items)
         for items in self.spool.incoming_pages(CODES_PER_SEARCH):
             if self.images:
                 self.images.prepare(items)

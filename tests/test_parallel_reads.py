@@ -10,7 +10,13 @@ import threading
 import pytest
 
 from connector.akeneo import AkeneoClient, Search
-from connector.akeneo.parallel import PIECE_ITEMS, created_pieces, ordered_map, pages_of_searches
+from connector.akeneo.parallel import (
+    MIN_PIECE_ITEMS,
+    PIECE_ITEMS,
+    created_pieces,
+    ordered_map,
+    pages_of_searches,
+)
 from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo, build_demo_catalog
 
 PRODUCTS = "products-uuid"
@@ -80,14 +86,19 @@ def test_the_pieces_read_at_budget_1_and_4_hold_the_same_products(pim_2500):
     assert len(found[0]) == 2500
 
 
-def test_a_small_search_is_read_in_one_piece(pim_2500):
-    search = Search().where("family", "IN", ["shoes"])
-    with client_for(pim_2500, 4) as client:
+def test_no_count_is_spent_on_cuts_that_would_not_pay(pim_2500):
+    search = Search()
+    with client_for(pim_2500, 1) as client:
         total = client.count(PRODUCTS, search=search)
-        assert total is not None and total <= PIECE_ITEMS
         pim_2500.clear_requests()
-        assert created_pieces(client, PRODUCTS, search, total) == [search]
-    assert pim_2500.count() == 0, "no count is spent on a search that fits in one piece"
+        assert created_pieces(client, PRODUCTS, search, total) == [search], "one call at a time: no cut"
+    small = Search().where("identifier", "IN", [f"SHO-{n:06d}" for n in range(1, 200)])
+    with client_for(pim_2500, 4) as client:
+        total = client.count(PRODUCTS, search=small)
+        assert total is not None and total <= MIN_PIECE_ITEMS
+        pim_2500.clear_requests()
+        assert created_pieces(client, PRODUCTS, small, total) == [small], "too small to cut"
+    assert pim_2500.count() == 0
 
 
 def test_several_searches_are_read_side_by_side_within_the_budget(pim_2500):

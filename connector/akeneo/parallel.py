@@ -21,9 +21,12 @@ from .search import Search
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Creation-date pieces hold about this many items at most (ten pages), so a 250,000-product
-# listing becomes a few hundred searches that 4 slots can keep busy.
+# Creation-date pieces hold at most this many items (ten pages), so a 250,000-product listing
+# becomes a few hundred searches that 4 slots keep busy; a smaller listing is cut into about three
+# pieces per slot, but never below MIN_PIECE_ITEMS: each cut costs a count.
 PIECE_ITEMS = 1000
+MIN_PIECE_ITEMS = 300
+PIECES_PER_SLOT = 3
 # First cuts, in days before the PIM's "now": catalogs grow over months and years, so a log scale
 # finds the crowded stretch in one round of counts; crowded pieces are then cut evenly.
 FIRST_CUTS_DAYS = (7, 30, 90, 180, 365, 730, 1460, 2920)
@@ -114,18 +117,30 @@ class _Piece:
         return search
 
 
+def piece_size(total: int, concurrency: int) -> int | None:
+    """How many items a piece should hold, or None when cutting would not pay for its counts."""
+    if concurrency <= 1:
+        return None  # one call at a time: pieces would only add counts
+    size = max(MIN_PIECE_ITEMS, min(PIECE_ITEMS, math.ceil(total / (PIECES_PER_SLOT * concurrency))))
+    return size if total > size else None
+
+
 def created_pieces(
-    client, path: str, base: Search, total: int | None, *, piece_items: int = PIECE_ITEMS
+    client, path: str, base: Search, total: int | None, *, piece_items: int | None = None
 ) -> list[Search]:
     """Disjoint searches that together return what ``base`` returns, cut by creation date.
 
-    Oldest first, each holding about ``piece_items`` at most, found with the PIM's own counts
+    Oldest first, each holding about ``piece_items`` at most (by default sized for the client's
+    budget, and no cut at all at a budget of 1), found with the PIM's own counts
     (``with_count``, in parallel). The cuts move with the PIM's clock, so a caller that needs a
     stable order sorts what it read (the export spools the pieces and writes in uuid order).
     Pieces the PIM counted empty are left out, except the newest, where anything created
     meanwhile would land.
     """
-    if total is None or total <= piece_items:
+    if total is None:
+        return [base]
+    piece_items = piece_items or piece_size(total, client.concurrency)
+    if piece_items is None or total <= piece_items:
         return [base]
     now = (client.last_server_date or datetime.now(UTC)).replace(microsecond=0)
     first = [now - timedelta(days=days) for days in reversed(FIRST_CUTS_DAYS)]
