@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.db import connection, connections
 from django.urls import reverse
 
-from connector.models import Run, RunStatus
+from connector.models import AkeneoConnection, Run, RunStatus
 from connector.roles import OPERATOR
 from connector.runs import execute_run, start_run
 from connector.sandbox import FakeAkeneo
@@ -42,6 +42,9 @@ def test_a_running_export_cancelled_in_the_admin_stops_at_the_next_page(
 
     with FakeAkeneo(sandbox_catalog_factory(products=1500, seed=3)) as pim:
         profile = make_profile(pim, tmp_path)
+        # One call at a time, so that "the next page" is one page (side by side, each read in
+        # flight stops at its own next page).
+        AkeneoConnection.objects.filter(pk=profile.connection_id).update(max_concurrency=1)
         monkeypatch.setattr(Conf, "SYNC", False)  # queued: the thread below is the worker
         run = start_run(EXPORT, profile, params={"job": "master"})
         pim.faults.delay(0.2, path_prefix=PRODUCTS)  # pages arrive slowly enough to cancel between two

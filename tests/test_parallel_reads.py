@@ -140,3 +140,16 @@ def test_a_429_met_while_reading_side_by_side_is_retried_after_its_retry_after(p
         assert pim_2500.count(status=429) >= 3
     finally:
         pim_2500.faults.clear()
+
+
+def test_reads_in_flight_stop_at_their_next_page_when_the_reader_stops(pim_2500):
+    small = Search().where("identifier", "IN", ["SHO-000001"])
+    whole = Search()  # 25 pages each
+    with client_for(pim_2500, 4) as client:
+        client.count(PRODUCTS)  # the token
+        pim_2500.clear_requests()
+        pages = pages_of_searches(client, PRODUCTS, [small, whole, whole, whole])
+        next(pages)  # the small search is in; the three whole ones are under way
+        pages.close()
+        read = pim_2500.count("GET", "/api/rest/v1/products-uuid")
+    assert read < 1 + 3 * 25 / 2, "the whole searches did not read on to their end"

@@ -186,6 +186,8 @@ def test_two_worker_hosts_fire_a_schedule_once_never_run_twice_and_rerun_a_kille
         # A push on a host killed mid-way: found by the check, rerun on another host, every product once.
         stop(hosts.pop())
         workflow = make_workflow(fake_akeneo)
+        # One batch at a time, so that the push is still going when its host is killed.
+        AkeneoConnection.objects.filter(pk=workflow.connection_id).update(max_concurrency=1)
         assert sync_workflow(workflow).status == RunStatus.DONE
         rows = [
             {"sku": f"HOST-{n:04d}", "family": "accessories", "name-en_US": f"Bag {n}"} for n in range(400)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -75,21 +76,30 @@ def pages_of_searches(
                 yield _items(page)
         return
 
+    stop = threading.Event()  # the caller stopped reading (a cancelled run, a failure): no next page
+
     def spool(search: Search) -> IO[str]:
         handle = tempfile.TemporaryFile("w+", encoding="utf-8", prefix="pim-pages-")  # noqa: SIM115 - closed below
         try:
             for page in client.pages(path, params, search=search):
                 handle.write(json.dumps(_items(page), separators=(",", ":")) + "\n")
+                if stop.is_set():
+                    break
         except BaseException:
             handle.close()
             raise
         handle.seek(0)
         return handle
 
-    for handle in ordered_map(spool, searches, client.concurrency):
-        with handle:
-            for line in handle:
-                yield json.loads(line)
+    reads = ordered_map(spool, searches, client.concurrency)
+    try:
+        for handle in reads:
+            with handle:
+                for line in handle:
+                    yield json.loads(line)
+    finally:
+        stop.set()  # before the reads are closed: closing waits for the ones in flight
+        reads.close()
 
 
 def _items(page: dict) -> list[dict]:
