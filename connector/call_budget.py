@@ -27,7 +27,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connections
 
-from .akeneo.budget import clamp
+from .akeneo.budget import clamp, once
 
 POLL_FIRST = 0.005
 POLL_MAX = 0.05
@@ -60,19 +60,13 @@ class _SharedSlots:
                 wait = min(POLL_MAX, wait * 2)
 
     def _releaser(self, slot: int, token: object) -> Callable[[], None]:
-        given_back = False
-
-        def release() -> None:
-            nonlocal given_back
+        def give_back() -> None:
             guard = self._guard()
             with guard:
-                if given_back:
-                    return
-                given_back = True
                 self._drop(slot, token)
                 guard.notify_all()
 
-        return release
+        return once(give_back)
 
     def _try_take(self, slot: int) -> object | None:
         raise NotImplementedError

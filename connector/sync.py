@@ -342,7 +342,6 @@ class _Listing:
 
     def __init__(self, folder: Path, number: int):
         self.path = folder / f"listing-{number}.ndjson"
-        self.count = 0
         self.vanished = False
 
     def read(self) -> Iterator[dict]:
@@ -381,7 +380,6 @@ class _Fetcher:
             with listing.path.open("w") as out:
                 for item in items:
                     out.write(json.dumps(item, separators=(",", ":")) + "\n")
-                    listing.count += 1
         except AkeneoNotFound:
             if not child:
                 raise
@@ -407,7 +405,7 @@ def _fetch_with(fetcher: _Fetcher, spool: _Spool, progress: Progress) -> dict[st
         step: fetcher.submit(TOP_LEVEL[step], LIST_PARAMS.get(step), whole=step == "measurement families")
         for step in order
     }
-    children: dict[str, list[tuple[str, str, Future[_Listing]]]] = {
+    children: dict[str, list[tuple[str, Future[_Listing]]]] = {
         "attribute options": [],
         "family variants": [],
         "reference entity attributes": [],
@@ -416,21 +414,19 @@ def _fetch_with(fetcher: _Fetcher, spool: _Spool, progress: Progress) -> dict[st
     }
     for code in _codes(top["attributes"].result(), lambda item: item.get("type") in OPTION_TYPES):
         path = f"attributes/{quote(code)}/options"
-        children["attribute options"].append((code, path, fetcher.submit(path, child=True)))
+        children["attribute options"].append((code, fetcher.submit(path, child=True)))
     for code in _codes(top["families"].result()):
         path = f"families/{quote(code)}/variants"
-        children["family variants"].append((code, path, fetcher.submit(path, child=True)))
+        children["family variants"].append((code, fetcher.submit(path, child=True)))
     for code in _codes(top["reference entities"].result()):
         base = f"reference-entities/{quote(code)}"
         children["reference entity attributes"].append(
-            (code, base, fetcher.submit(f"{base}/attributes", child=True, whole=True))
+            (code, fetcher.submit(f"{base}/attributes", child=True, whole=True))
         )
-        children["reference entity records"].append(
-            (code, base, fetcher.submit(f"{base}/records", child=True))
-        )
+        children["reference entity records"].append((code, fetcher.submit(f"{base}/records", child=True)))
     for code in _codes(top["asset families"].result()):
         path = f"asset-families/{quote(code)}/attributes"
-        children["asset family attributes"].append((code, path, fetcher.submit(path, child=True, whole=True)))
+        children["asset family attributes"].append((code, fetcher.submit(path, child=True, whole=True)))
 
     category_parents: dict[str, str] = {}
     for step in FETCH_STEPS:
@@ -457,7 +453,7 @@ def _codes(listing: _Listing, keep=lambda item: True) -> list[str]:
 
 
 def _spool_children(spool: _Spool, children: dict, step: str, progress: Progress) -> None:
-    for parent, _, future in children[step]:
+    for parent, future in children[step]:
         listing = future.result()
         if listing.vanished:
             progress.warning(f"{step}: {parent} disappeared from the PIM during the sync; skipped.")

@@ -106,23 +106,23 @@ def _push_pipelined(client, decider: Decider, todo, failed_models, assets, media
                     (batch, writers.submit(_send, client, *_write_request(media.job, batch.to_send)))
                 )
                 if len(in_flight) >= workers:
-                    _finish(client, *_answered(in_flight.popleft()), progress, summary, media)
+                    _finish(client, _answered(in_flight.popleft()), progress, summary, media)
         finally:
             # Whatever happened, the answers already in are recorded: a rerun must not send them again.
             error = None
             while in_flight:
                 try:
-                    _finish(client, *_answered(in_flight.popleft()), progress, summary, media)
+                    _finish(client, _answered(in_flight.popleft()), progress, summary, media)
                 except Exception as exc:  # noqa: BLE001 - the first failure is raised below
                     error = error or exc
             if error is not None:
                 raise error
 
 
-def _answered(entry: tuple[_Batch, Future]) -> tuple[_Batch]:
+def _answered(entry: tuple[_Batch, Future]) -> _Batch:
     batch, future = entry
     batch.results = future.result()
-    return (batch,)
+    return batch
 
 
 def _write_request(job: SupplierJob, batch: list[tuple[JobRow, dict, RowVerdict]]) -> tuple[str, list[dict]]:

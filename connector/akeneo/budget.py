@@ -37,7 +37,7 @@ class LocalBudget:
 
     def acquire(self) -> Callable[[], None]:
         self._slots.acquire()
-        return _once(self._slots.release)
+        return once(self._slots.release)
 
 
 def clamp(size: int | None) -> int:
@@ -54,7 +54,8 @@ def holding(budget: CallBudget) -> Iterator[None]:
         release()
 
 
-def _once(release: Callable[[], None]) -> Callable[[], None]:
+def once(release: Callable[[], None]) -> Callable[[], None]:
+    """``release`` behind a guard: a slot given back twice is given back once."""
     lock = threading.Lock()
     pending = [release]
 
