@@ -70,16 +70,17 @@ def recipients(run: Run) -> list[str]:
 
 def notify_failed_run(run_id: int) -> bool:
     """Mail a failed run to whoever should know; a mail failure is logged, never raised."""
-    run = Run.objects.filter(pk=run_id, status=RunStatus.FAILED).first()
+    run = Run.objects.filter(pk=run_id, status__in=[RunStatus.FAILED, RunStatus.WARNINGS]).first()
     if run is None:
         return False
     to = recipients(run)
     if not to:
         return False
     link = settings.SITE_URL.rstrip("/") + reverse("admin:connector_run_change", args=[run.pk])
-    subject = f"[Akeneo connector] Run #{run.pk} failed: {run.kind} of {run.target_label}"
+    outcome = "failed" if run.status == RunStatus.FAILED else "ended with warnings"
+    subject = f"[Akeneo connector] Run #{run.pk} {outcome}: {run.kind} of {run.target_label}"
     body = (
-        f"Run #{run.pk} ({run.kind}) of {run.target_label} failed.\n\n"
+        f"Run #{run.pk} ({run.kind}) of {run.target_label} {outcome}.\n\n"
         f"{run.error}\n\nStarted: {run.started_at or '-'}; ended: {run.finished_at or '-'}.\n"
         f"Counters: {run.counters}\n\nDetails and log: {link}\n"
     )

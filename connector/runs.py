@@ -150,7 +150,7 @@ def execute_run(run_id: int) -> str:
         logger.info("Run #%s not claimed (status %s): another worker has it or it ended.", run_id, status)
         return status or "missing"
     status = _run_handler(Run.objects.get(pk=run_id))
-    if status == RunStatus.FAILED:
+    if status == RunStatus.FAILED or (status == RunStatus.WARNINGS and alert_wanted(run_id)):
         from .alerts import notify_failed_run
 
         notify_failed_run(run_id)
@@ -209,7 +209,15 @@ def _handle(run: Run) -> str:
         return context.finish(RunStatus.FAILED, f"Unexpected error: {exc}")
     if context.cancel_seen:
         return context.finish(RunStatus.CANCELLED, "Cancelled on request.")
+    if context.warnings_outcome is not None:
+        return context.finish(RunStatus.WARNINGS, context.warnings_outcome)
     return context.finish(RunStatus.DONE)
+
+
+def alert_wanted(run_id: int) -> bool:
+    """A run done with warnings is mailed when its handler said the warnings deserve it."""
+    run = Run.objects.filter(pk=run_id).only("result").first()
+    return bool(run and (run.result or {}).get("alert"))
 
 
 def _short_traceback() -> str:
@@ -250,6 +258,7 @@ class RunContext:
         self.done = run.progress_done
         self.total = run.progress_total
         self.cancel_seen = False
+        self.warnings_outcome: str | None = None  # set by done_with_warnings
         self._log_buffer: list[RunLogEntry] = []
         self._last_flush = time.monotonic()
 
@@ -276,6 +285,11 @@ class RunContext:
     def count(self, name: str, n: int = 1) -> None:
         if n:
             self.counters[name] += n
+
+    def done_with_warnings(self, summary: str) -> None:
+        """The run did its work but the outcome needs a look: it ends "done with warnings" and
+        ``summary`` is shown where a failure's reason would be."""
+        self.warnings_outcome = summary
 
     def set_result(self, result: dict[str, Any]) -> None:
         Run.objects.filter(pk=self.run.pk).update(result=result)

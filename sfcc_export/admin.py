@@ -29,6 +29,7 @@ from connector.pickers import (
 from connector.runs import queue_run_from_admin
 
 from .export import JOBS, MODES
+from .history import archive_history
 from .models import (
     DEFAULT_LINK_TYPES,
     EXPORT_JOBS,
@@ -38,6 +39,7 @@ from .models import (
     SYSTEM_ATTRIBUTE_ALIASES,
     SYSTEM_ATTRIBUTES,
     ExportProfile,
+    SiteArchive,
 )
 from .tasks import EXPORT
 
@@ -242,7 +244,11 @@ class ExportProfileAdmin(ReadableForViewers, SecretFieldsAdmin, admin.ModelAdmin
                     "account_manager_url",
                     "api_client_id",
                     "api_client_secret",
+                    "scapi_short_code",
+                    "scapi_tenant_id",
                     "ocapi_version",
+                    "archive_max_mb",
+                    "skipped_alert_threshold",
                 )
             },
         ),
@@ -256,11 +262,13 @@ class ExportProfileAdmin(ReadableForViewers, SecretFieldsAdmin, admin.ModelAdmin
         return super().render_change_form(request, context, *args, **kwargs)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        profile = self.get_object(request, unquote(object_id))
         extra_context = {
             **(extra_context or {}),
             "can_export": self._can_export(request),
             "export_jobs": [(job, JOB_LABELS[job]) for job in JOBS],
             "export_modes": MODES,
+            "archive_history": archive_history(profile, self.admin_site.name) if profile else [],
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -268,6 +276,11 @@ class ExportProfileAdmin(ReadableForViewers, SecretFieldsAdmin, admin.ModelAdmin
         wrap = self.admin_site.admin_view
         return [
             path("<path:object_id>/export/", wrap(self.export_view), name="sfcc_export_exportprofile_export"),
+            path(
+                "<path:object_id>/archives/<int:archive_id>/deliver/",
+                wrap(self.deliver_again_view),
+                name="sfcc_export_exportprofile_deliver_again",
+            ),
             *super().get_urls(),
         ]
 
@@ -286,4 +299,27 @@ class ExportProfileAdmin(ReadableForViewers, SecretFieldsAdmin, admin.ModelAdmin
         run = queue_run_from_admin(request, EXPORT, profile, params={"job": job, "mode": mode})
         if run is None:
             return HttpResponseRedirect(change_url)
+        return HttpResponseRedirect(reverse(f"{self.admin_site.name}:connector_run_change", args=[run.pk]))
+
+    @method_decorator(require_POST)
+    def deliver_again_view(self, request: HttpRequest, object_id: str, archive_id: int) -> HttpResponse:
+        profile = self.get_object(request, unquote(object_id))
+        if profile is None:
+            raise Http404("No such export profile.")
+        if not self._can_export(request):
+            raise PermissionDenied
+        archive = SiteArchive.objects.filter(pk=archive_id, profile=profile).first()
+        change_url = reverse(f"{self.admin_site.name}:sfcc_export_exportprofile_change", args=[profile.pk])
+        if archive is None:
+            messages.error(request, "That archive is no longer in the profile's history.")
+            return HttpResponseRedirect(change_url)
+        if not profile.can_deliver:
+            messages.error(request, "Set the profile's SFCC instance URL, API client id and secret first.")
+            return HttpResponseRedirect(change_url)
+        run = queue_run_from_admin(
+            request, EXPORT, profile, params={"job": archive.job, "redeliver": archive.pk}
+        )
+        if run is None:
+            return HttpResponseRedirect(change_url)
+        self.log_change(request, profile, f"Delivered again the site archive {archive} (run #{run.pk}).")
         return HttpResponseRedirect(reverse(f"{self.admin_site.name}:connector_run_change", args=[run.pk]))

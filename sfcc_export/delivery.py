@@ -1,9 +1,15 @@
 """Delivery of a site archive to an SFCC instance. No Django here.
 
-Account Manager client-credentials token → WebDAV PUT into Impex/src/instance → OCAPI Data API
-execution of the `sfcc-site-archive-import` job → polling until it finishes. Transient failures
-(5xx, 429, timeouts, dropped connections) are retried with backoff; an expired token is renewed
-once per call. Secrets and tokens never appear in messages.
+Account Manager client-credentials token → WebDAV PUT into Impex/src/instance → execution of the
+`sfcc-site-archive-import` job → polling until it finishes → its job log read back over WebDAV.
+
+The job runs through SCAPI's Jobs API when the instance's short code and tenant id are known, as
+Salesforce's own tooling does, because OCAPI's Data API is being switched off; OCAPI is the
+fallback only when SCAPI refuses the start with a 4xx. After a 5xx or no answer the job may have
+started, and starting it again through OCAPI could import the archive twice.
+
+Transient failures (5xx, 429, timeouts, dropped connections) are retried with backoff; an expired
+token is renewed once per call. Secrets and tokens never appear in messages.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 import requests
@@ -23,7 +29,12 @@ from tenacity import (
 )
 
 IMPORT_JOB = "sfcc-site-archive-import"
-WEBDAV_IMPEX = "/on/demandware.servlet/webdav/Sites/Impex/src/instance"
+WEBDAV_ROOT = "/on/demandware.servlet/webdav"
+WEBDAV_IMPEX = WEBDAV_ROOT + "/Sites/Impex/src/instance"
+JOB_LOGS = "/Sites/LOGS/jobs/"
+SCAPI = "scapi"
+OCAPI = "ocapi"
+SCAPI_SCOPE = "SALESFORCE_COMMERCE_API:{tenant} sfcc.jobs.rw"
 ACCESS_TOKEN_ENDPOINT = "/dwsso/oauth2/access_token"  # noqa: S105 (a path, not a secret)
 TOKEN_MARGIN_SECONDS = 60
 STREAM_CHUNK = 1024 * 1024
@@ -41,6 +52,10 @@ class SfccAuthError(SfccError):
     pass
 
 
+class OcapiDeprecated(SfccError):
+    """The instance answers OCAPI's Data API with 403 OcapiDeprecatedException."""
+
+
 class _TokenExpired(Exception):
     pass
 
@@ -51,6 +66,8 @@ class ImportResult:
     exit_code: str  # OK or ERROR (SFCC's exit status code)
     message: str
     file_name: str
+    api: str = OCAPI
+    log_file_path: str = ""
 
     @property
     def ok(self) -> bool:
@@ -62,7 +79,16 @@ class ImportResult:
             "exit_status": self.exit_code,
             "message": self.message,
             "file_name": self.file_name,
+            "api": self.api,
         }
+
+
+@dataclass(frozen=True)
+class Execution:
+    api: str
+    execution_id: str
+    file_name: str
+    scapi_refusal: str = ""  # why SCAPI refused the start, when OCAPI took over
 
 
 def _transient(exc: BaseException) -> bool:
@@ -78,6 +104,8 @@ class SfccClient:
         client_secret: str,
         *,
         ocapi_version: str = "v23_2",
+        scapi_url: str = "",
+        tenant_id: str = "",
         timeout: float = 120.0,
         max_attempts: int = 4,
         backoff_initial: float = 1.0,
@@ -92,6 +120,8 @@ class SfccClient:
         self.client_id = client_id
         self._secret = client_secret
         self.ocapi_version = ocapi_version
+        self.scapi_url = scapi_url.rstrip("/")
+        self.tenant_id = tenant_id.removeprefix("f_ecom_")
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.backoff_initial = backoff_initial
@@ -138,6 +168,18 @@ class SfccClient:
             ) from None
         if response.status_code == 401 and "Authorization" in (kwargs.get("headers") or {}):
             raise _TokenExpired
+        if response.status_code == 413:
+            raise SfccError(
+                f"{what}: SFCC refused it as too large (HTTP 413){_detail(response)} "
+                "Lower the profile's archive size limit so that its parts fit.",
+                status=413,
+            )
+        if response.status_code == 403 and "OcapiDeprecatedException" in response.text[:2000]:
+            raise OcapiDeprecated(
+                f"{what}: the instance no longer serves OCAPI's Data API (403 OcapiDeprecatedException). "
+                "Set the profile's SCAPI short code and tenant id so that imports run through SCAPI.",
+                status=403,
+            )
         if response.status_code in (408, 429) or response.status_code >= 500:
             raise SfccError(
                 f"{what}: SFCC answered HTTP {response.status_code}{_detail(response)}",
@@ -183,12 +225,16 @@ class SfccClient:
         if not force and self._token and self.clock() < self._token_expires - TOKEN_MARGIN_SECONDS:
             return self._token
 
+        form = {"grant_type": "client_credentials"}
+        if self.uses_scapi:  # SCAPI takes only tokens scoped to the tenant; WebDAV and OCAPI take them too
+            form["scope"] = SCAPI_SCOPE.format(tenant=self.tenant_id)
+
         def grant() -> requests.Response:
             return self._send(
                 "Account Manager token",
                 "POST",
                 self.account_manager_url + ACCESS_TOKEN_ENDPOINT,
-                data={"grant_type": "client_credentials"},
+                data=form,
                 auth=(self.client_id, self._secret),
             )
 
@@ -234,39 +280,101 @@ class SfccClient:
                 size += len(block)
         return size
 
+    @property
+    def uses_scapi(self) -> bool:
+        return bool(self.scapi_url and self.tenant_id)
+
     def _jobs_url(self, suffix: str = "") -> str:
         return f"{self.instance_url}/s/-/dw/data/{self.ocapi_version}/jobs/{IMPORT_JOB}/executions{suffix}"
 
-    def start_import(self, file_name: str) -> str:
-        response = self._authorized(
-            f"Start of the site import of {file_name}",
-            "POST",
-            self._jobs_url(),
-            json={"file_name": file_name, "mode": "merge"},
+    def _scapi_jobs_url(self, suffix: str = "") -> str:
+        organization = f"f_ecom_{self.tenant_id}"
+        return (
+            f"{self.scapi_url}/operation/jobs/v1/organizations/{quote(organization)}/jobs/{IMPORT_JOB}"
+            f"/executions{suffix}"
         )
-        return str(response.json()["id"])
 
-    def wait_for_import(self, execution_id: str, file_name: str) -> ImportResult:
+    def start_import(self, file_name: str) -> Execution:
+        """Start the site import of an uploaded file: through SCAPI when configured, else OCAPI."""
+        refusal = ""
+        if self.uses_scapi:
+            try:
+                response = self._authorized(
+                    f"Start of the site import of {file_name} (SCAPI)",
+                    "POST",
+                    self._scapi_jobs_url(),
+                    json={"parameters": [{"name": "ImportFile", "value": file_name}]},
+                )
+                return Execution(SCAPI, str(response.json()["id"]), file_name)
+            except SfccError as exc:
+                # Only a refusal proves the job did not start; anything else may have started it.
+                if exc.transient or exc.status is None or not 400 <= exc.status < 500:
+                    raise
+                refusal = exc.message
+        try:
+            response = self._authorized(
+                f"Start of the site import of {file_name} (OCAPI)",
+                "POST",
+                self._jobs_url(),
+                json={"file_name": file_name, "mode": "merge"},
+            )
+        except SfccError as exc:
+            if refusal:
+                exc.message = f"{refusal} Then, through OCAPI: {exc.message}"
+                exc.args = (exc.message,)
+            raise
+        return Execution(OCAPI, str(response.json()["id"]), file_name, scapi_refusal=refusal)
+
+    def wait_for_import(self, execution: Execution) -> ImportResult:
         deadline = self.clock() + self.import_timeout
+        scapi = execution.api == SCAPI
+        url = (self._scapi_jobs_url if scapi else self._jobs_url)(f"/{quote(execution.execution_id)}")
         while True:
-            document = self._authorized(
-                f"Status of site import {execution_id}", "GET", self._jobs_url(f"/{quote(execution_id)}")
-            ).json()
-            if document.get("execution_status") in ("finished", "aborted"):
-                exit_status = document.get("exit_status") or {}
+            document = self._authorized(f"Status of site import {execution.execution_id}", "GET", url).json()
+            status = document.get("executionStatus" if scapi else "execution_status")
+            if status in ("finished", "aborted"):
+                exit_status = document.get("exitStatus" if scapi else "exit_status") or {}
                 code = str(exit_status.get("code") or document.get("status") or "ERROR").upper()
-                return ImportResult(execution_id, code, str(exit_status.get("message") or ""), file_name)
+                if status == "aborted":
+                    code = "ERROR"
+                return ImportResult(
+                    execution.execution_id,
+                    code,
+                    str(exit_status.get("message") or ""),
+                    execution.file_name,
+                    api=execution.api,
+                    log_file_path=str(document.get("logFilePath" if scapi else "log_file_path") or ""),
+                )
             if self.clock() > deadline:
                 raise SfccError(
-                    f"Site import {execution_id} still {document.get('execution_status')} after "
+                    f"Site import {execution.execution_id} still {status} after "
                     f"{self.import_timeout:.0f} s; see the instance's job history.",
                     transient=False,
                 )
             self.sleep(self.poll_seconds)
 
+    def read_job_log(self, log_file_path: str, max_bytes: int) -> tuple[str, bool]:
+        """The job log at ``log_file_path`` (``/Sites/LOGS/jobs/...``), at most ``max_bytes`` of it,
+        and whether it was cut there. Only paths under the job logs folder are read."""
+        path = PurePosixPath(log_file_path)
+        if not log_file_path.startswith(JOB_LOGS) or ".." in path.parts:
+            raise SfccError(f"Job log path {log_file_path!r} is not under {JOB_LOGS}.")
+        url = f"{self.instance_url}{WEBDAV_ROOT}{quote(log_file_path)}"
+        response = self._authorized(f"Download of the job log {path.name}", "GET", url, stream=True)
+        received = bytearray()
+        cut = False
+        with response:
+            for block in response.iter_content(STREAM_CHUNK):
+                received += block
+                if len(received) > max_bytes:
+                    del received[max_bytes:]
+                    cut = True
+                    break
+        return received.decode("utf-8", "replace"), cut
+
     def deliver(self, archive: Path) -> ImportResult:
         file_name = self.upload(archive)
-        return self.wait_for_import(self.start_import(file_name), file_name)
+        return self.wait_for_import(self.start_import(file_name))
 
 
 def _detail(response: requests.Response) -> str:

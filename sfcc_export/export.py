@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
@@ -11,11 +10,13 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from connector.models import Run, RunStatus
+from connector.models import Run
+from connector.models.run import SUCCEEDED_STATUSES
 
+from .archive_delivery import DeliveryRejected, deliver_archive, record_archive
+from .archive_parts import MB, pack_parts
 from .attributes import custom_attributes
 from .catalog_export import CatalogExport, CatalogFiles
-from .delivery import ImportResult, SfccClient
 from .entities import export_entities
 from .images import STATIC_IMAGES
 from .models import EXPORT_JOBS, READ_JOBS, DeliveryTarget, ExportProfile
@@ -30,10 +31,11 @@ MODES = ("full", "differential")
 METADATA_FILE = "meta/system-objecttype-extensions.xml"
 
 
-class DeliveryRejected(Exception):
-    def __init__(self, result: ImportResult):
-        super().__init__(result.message)
-        self.result = result
+class InvalidDocuments(Exception):
+    """A document of the archive fails SFCC's schemas: nothing is sent (SFCC has no rollback)."""
+
+
+__all__ = ["DeliveryRejected", "InvalidDocuments"]
 
 
 def jobs_of(job: str) -> tuple[str, ...]:
@@ -93,7 +95,7 @@ def last_watermark(profile: ExportProfile, job: str) -> datetime | None:
     """The PIM update date reached by the latest successful run that exported ``job``."""
     run = (
         Run.objects.for_target(profile)
-        .filter(status=RunStatus.DONE, result__watermarks__has_key=job)
+        .filter(status__in=SUCCEEDED_STATUSES, result__watermarks__has_key=job)
         .order_by("-finished_at", "-pk")
         .first()
     )
@@ -106,7 +108,10 @@ def estimated_total(profile: ExportProfile, run: Run, mode: str) -> int | None:
     return (
         Run.objects.for_target(profile, run.kind)
         .filter(
-            status=RunStatus.DONE, params__job=run.params.get("job"), result__mode=mode, progress_done__gt=0
+            status__in=SUCCEEDED_STATUSES,
+            params__job=run.params.get("job"),
+            result__mode=mode,
+            progress_done__gt=0,
         )
         .exclude(pk=run.pk)
         .order_by("-finished_at", "-pk")
@@ -207,32 +212,37 @@ def export_catalogs(
     }
 
 
-def sfcc_client(profile: ExportProfile) -> SfccClient:
-    return SfccClient(
-        profile.instance_url,
-        profile.account_manager_url,
-        profile.api_client_id,
-        profile.api_client_secret,
-        ocapi_version=profile.ocapi_version,
-        max_attempts=settings.SFCC_MAX_RETRIES,
-        backoff_initial=settings.SFCC_BACKOFF_SECONDS,
-        poll_seconds=settings.SFCC_POLL_SECONDS,
-        import_timeout=settings.SFCC_IMPORT_TIMEOUT_SECONDS,
-    )
+def check_documents(folder: Path, progress, *, delivering: bool) -> None:
+    """Every XML document of the archive against SFCC's schemas, before anything is sent."""
+    from .xml_check import SchemasMissing, check_folder
+
+    try:
+        problems = check_folder(folder, Path(settings.SFCC_XSD_DIR))
+    except SchemasMissing as exc:
+        if delivering:
+            raise InvalidDocuments(f"The archive could not be checked before upload: {exc}") from None
+        progress.warning(f"The archive was not checked against SFCC's schemas: {exc}")
+        return
+    if problems:
+        listed = "; ".join(str(problem) for problem in problems[:5])
+        more = f" (and {len(problems) - 5} more files)" if len(problems) > 5 else ""
+        documents = f"{len(problems)} documents fail" if len(problems) != 1 else "A document fails"
+        raise InvalidDocuments(f"{documents} SFCC's schemas, so nothing was sent: {listed}{more}.")
+    progress.info("Every document of the archive is valid against SFCC's schemas.")
 
 
-def deliver_archive(profile: ExportProfile, archive: Path, progress) -> ImportResult:
-    """Upload and import the archive; raises DeliveryRejected when SFCC's import ends in error."""
-    progress.info(f"Delivering {archive.name} to {profile.instance_url} (WebDAV, then site import).")
-    with sfcc_client(profile) as client:
-        result = client.deliver(archive)
-    if not result.ok:
-        raise DeliveryRejected(result)
-    progress.info(
-        f"SFCC imported {archive.name}: {result.exit_code} {result.message} "
-        f"(execution {result.execution_id})."
+def pack_archive(profile: ExportProfile, job: str, folder: Path, progress):
+    """The completed folder zipped into parts under the profile's limit, recorded in its history."""
+    limit = profile.archive_max_bytes
+    parts = pack_parts(
+        folder, limit, catalog_order=(profile.master_catalog_id, profile.storefront_catalog_id)
     )
-    return result
+    if len(parts) > 1:
+        progress.info(
+            f"The archive is larger than {limit / MB:g} MB: it goes in {len(parts)} parts, "
+            "imported in order (" + ", ".join(f"{part.name} {part.size / MB:.1f} MB" for part in parts) + ")."
+        )
+    return record_archive(profile, progress.run, job, folder, parts), parts
 
 
 def wants_delivery(profile: ExportProfile, requested: bool | None) -> bool:
@@ -240,12 +250,21 @@ def wants_delivery(profile: ExportProfile, requested: bool | None) -> bool:
 
 
 def run_jobs(
-    profile: ExportProfile, job: str, mode: str, progress, *, output: str | None, deliver: bool
+    profile: ExportProfile,
+    job: str,
+    mode: str,
+    progress,
+    *,
+    output: str | None,
+    deliver: bool,
+    result: dict | None = None,
 ) -> dict:
-    """Write the job's files into a new archive folder, zip it, deliver it; returns the run result."""
+    """Write the job's files into a new archive folder, zip it, deliver it; returns the run result,
+    filled in ``result`` as it goes so that a failure still shows what was done."""
     jobs = jobs_of(job)
     folder = archive_folder(profile, progress.run.pk, output)
-    result: dict = {"job": job, "folder": str(folder), "files": [], "counts": {}, "attributes": 0}
+    result = {} if result is None else result
+    result.update({"job": job, "folder": str(folder), "files": [], "counts": {}, "attributes": 0})
     if "record-grouping" in jobs and not profile.reference_entities:
         progress.info("Record grouping: the profile names no reference entity.")
     if "attributes" in jobs or ("record-grouping" in jobs and profile.reference_entities):
@@ -267,16 +286,15 @@ def run_jobs(
             progress.warning(f"Reference entity '{code}' is not in the mirror: synchronise the structure.")
 
     def finish() -> None:
+        check_documents(folder, progress, delivering=deliver)
         final = complete_folder(folder)
         result["folder"] = str(final)
-        archive = zip_archive(final)
-        result["archive"] = str(archive)
+        archive, parts = pack_archive(profile, job, final, progress)
+        result["archive"] = str(parts[0].path)
+        result["archives"] = [str(part.path) for part in parts]
+        result["site_archive"] = archive.pk
         if deliver:
-            try:
-                result["delivery"] = deliver_archive(profile, archive, progress).as_dict()
-            except DeliveryRejected as exc:
-                result["delivery"] = exc.result.as_dict()
-                raise
+            delivered(profile, archive, progress, result)
 
     if any(name in jobs for name in PASS_JOBS):
         catalogs = export_catalogs(profile, jobs, folder, mode, progress, finish)
@@ -292,5 +310,13 @@ def run_jobs(
     return result
 
 
-def zip_archive(folder: Path) -> Path:
-    return Path(shutil.make_archive(str(folder), "zip", root_dir=folder.parent, base_dir=folder.name))
+def delivered(profile: ExportProfile, archive, progress, result: dict, *, resume: bool = True) -> None:
+    """Deliver the archive's parts; the run's result says what each part did, failed or not."""
+    try:
+        outcome = deliver_archive(profile, archive, progress, resume=resume)
+    except Exception as exc:
+        outcome = getattr(exc, "outcome", None)
+        if outcome is not None:
+            result["delivery"] = outcome.as_dict()
+        raise
+    result["delivery"] = outcome.as_dict()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from connector.emails import alert_emails_field
@@ -220,6 +222,41 @@ class ExportProfile(models.Model):
     api_client_id = models.CharField("API client id", max_length=255, blank=True)
     api_client_secret = EncryptedTextField("API client secret", blank=True)
     ocapi_version = models.CharField("OCAPI version", max_length=10, default="v23_2")
+    scapi_short_code = models.CharField(
+        "SCAPI short code",
+        max_length=32,
+        blank=True,
+        validators=[RegexValidator(r"^[a-z0-9]{1,32}$", "A short code is lower-case letters and digits.")],
+        help_text="Business Manager → Administration → Site Development → Salesforce Commerce API "
+        "Settings. With the tenant id, imports run through SCAPI and fall back to OCAPI.",
+    )
+    scapi_tenant_id = models.CharField(
+        "SCAPI tenant id",
+        max_length=64,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^(f_ecom_)?[a-z0-9]+_[a-z0-9]+$",
+                "A tenant id looks like zzxy_prd (the instance's realm_instance).",
+            )
+        ],
+        help_text="e.g. zzxy_prd; the organization is f_ecom_<tenant id>.",
+    )
+    archive_max_mb = models.DecimalField(
+        "archive size limit (MB)",
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("100"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("2000"))],
+        help_text="Archives larger than this are delivered in several parts, each imported in turn "
+        "(Salesforce documents 100 MB per upload).",
+    )
+    skipped_alert_threshold = models.PositiveIntegerField(
+        "mail when more elements are skipped than",
+        default=0,
+        help_text="An import that ends OK but skipped elements makes the run 'done with warnings'; "
+        "above this many skipped elements the contacts are mailed as for a failure.",
+    )
     alert_emails = alert_emails_field()
     schedules = models.JSONField(
         default=dict,
@@ -250,6 +287,10 @@ class ExportProfile(models.Model):
             )
         if self.images_by_url and self.image_view_types and not self.image_base_url:
             raise ValidationError({"image_base_url": "Needed when images are referenced by URL."})
+        self.scapi_tenant_id = (self.scapi_tenant_id or "").strip().removeprefix("f_ecom_")
+        if bool(self.scapi_short_code) != bool(self.scapi_tenant_id):
+            missing = "scapi_tenant_id" if self.scapi_short_code else "scapi_short_code"
+            raise ValidationError({missing: "SCAPI needs both the short code and the tenant id."})
         if not re.fullmatch(r"v\d+_\d+", self.ocapi_version or ""):
             raise ValidationError({"ocapi_version": "An OCAPI version looks like v23_2."})
         if self.connection_id:
@@ -300,6 +341,14 @@ class ExportProfile(models.Model):
     @property
     def can_deliver(self) -> bool:
         return all(getattr(self, name) for name in self.DELIVERY_FIELDS)
+
+    @property
+    def uses_scapi(self) -> bool:
+        return bool(self.scapi_short_code and self.scapi_tenant_id)
+
+    @property
+    def archive_max_bytes(self) -> int:
+        return int(Decimal(self.archive_max_mb) * 1_000_000)
 
     @property
     def images_by_url(self) -> bool:
@@ -383,3 +432,66 @@ class SavedRefinements(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile} · {self.category_id}"
+
+
+class SiteArchive(models.Model):
+    """One site archive a run wrote, in the parts it is delivered in: the profile's history."""
+
+    class Status(models.TextChoices):
+        WRITTEN = "written", "Written, not delivered"
+        DELIVERING = "delivering", "Being delivered"
+        DELIVERED = "delivered", "Delivered"
+        WARNINGS = "warnings", "Delivered; SFCC skipped elements"
+        FAILED = "failed", "Delivery failed"
+
+    profile = models.ForeignKey(ExportProfile, on_delete=models.CASCADE, related_name="archives")
+    run = models.ForeignKey("connector.Run", on_delete=models.SET_NULL, null=True, related_name="+")
+    job = models.CharField(max_length=30)
+    folder = models.CharField(max_length=1000)
+    size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.WRITTEN)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.profile} · {self.job} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ArchivePart(models.Model):
+    """One zip of an archive, uploaded and imported on its own, in ``index`` order."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Not sent"
+        IMPORTED = "imported", "Imported"
+        WARNINGS = "warnings", "Imported; SFCC skipped elements"
+        ALREADY = "already", "Already imported by an earlier run"
+        REJECTED = "rejected", "Rejected by the import"
+        FAILED = "failed", "Not delivered"
+
+    DONE = (Status.IMPORTED, Status.WARNINGS, Status.ALREADY)
+
+    archive = models.ForeignKey(SiteArchive, on_delete=models.CASCADE, related_name="parts")
+    index = models.PositiveSmallIntegerField()
+    file_name = models.CharField(max_length=255)
+    path = models.CharField(max_length=1000)
+    size = models.PositiveBigIntegerField()
+    digest = models.CharField(max_length=64, help_text="Of the part's files and their content.")
+    files = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    api = models.CharField(max_length=10, blank=True)
+    execution_id = models.CharField(max_length=100, blank=True)
+    exit_status = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    log = models.JSONField(default=dict, blank=True, help_text="What the import's job log said.")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["archive", "index"]
+        constraints = [models.UniqueConstraint(fields=["archive", "index"], name="sfcc_archive_part_index")]
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -121,8 +121,8 @@ def save_refinements(
 ) -> dict:
     from connector.runs import RunFailed
 
+    from .archive_delivery import sfcc_client
     from .delivery import SfccError
-    from .export import sfcc_client
 
     with tempfile.TemporaryDirectory(prefix="sfcc-refinements-") as scratch:
         if source and not source.startswith(WEBDAV_PREFIX):

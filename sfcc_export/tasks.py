@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from connector.akeneo import AkeneoError
 from connector.runs import RunContext, RunFailed, start_scheduled_run
 
+from .archive_delivery import DeliveryRejected, skipped_text
+from .archive_parts import ArchiveTooLarge
 from .delivery import SfccError
-from .export import JOBS, MODES, PASS_JOBS, DeliveryRejected, EmptySelection, run_jobs, wants_delivery
+from .export import (
+    JOBS,
+    MODES,
+    PASS_JOBS,
+    EmptySelection,
+    InvalidDocuments,
+    run_jobs,
+    wants_delivery,
+)
 
 EXPORT = "sfcc_export"
 COUNT_NAMES = (
@@ -48,27 +60,67 @@ def run_export(context: RunContext) -> None:
             )
         )
         return
+    if context.params.get("redeliver"):
+        from .redelivery import redeliver
+
+        redeliver(profile, context)
+        return
     deliver = wants_delivery(profile, context.params.get("deliver"))
     if deliver and not profile.can_deliver:
         raise RunFailed("Delivery needs the profile's SFCC instance URL, API client id and secret.")
+    result: dict = {}
     try:
-        result = run_jobs(profile, job, mode, context, output=context.params.get("output"), deliver=deliver)
+        with delivery_failures(context, result):
+            run_jobs(
+                profile,
+                job,
+                mode,
+                context,
+                output=context.params.get("output"),
+                deliver=deliver,
+                result=result,
+            )
     except AkeneoError as exc:
+        context.set_result(result)
         raise RunFailed(f"The export stopped on a PIM error; {NOT_RECORDED}: {exc.message}") from None
-    except EmptySelection as exc:
+    except (EmptySelection, InvalidDocuments, ArchiveTooLarge) as exc:
+        context.set_result(result)
         raise RunFailed(str(exc)) from None
-    except DeliveryRejected as exc:
-        raise RunFailed(
-            f"SFCC rejected the import of {exc.result.file_name} (execution {exc.result.execution_id}, "
-            f"{exc.result.exit_code}): {exc.result.message}; {NOT_RECORDED}."
-        ) from None
-    except SfccError as exc:
-        raise RunFailed(f"Delivery to SFCC failed: {exc.message}; {NOT_RECORDED}.") from None
     summary = ", ".join(
         f"{result['counts'][name]} {name}" for name in COUNT_NAMES if result["counts"].get(name)
     )
     context.info(f"Export done ({result.get('mode', 'full')}): {summary or 'metadata only'}.")
-    context.info(f"Site archive: {result['archive']}")
+    context.info("Site archive: " + ", ".join(result.get("archives") or [result["archive"]]))
+    finish_delivery(profile, context, result)
+
+
+@contextmanager
+def delivery_failures(context: RunContext, result: dict, recorded: str = NOT_RECORDED):
+    """SFCC's refusals as run failures that name the part, with what was delivered kept on the run."""
+    try:
+        yield
+    except DeliveryRejected as exc:
+        context.set_result(result)
+        raise RunFailed(
+            f"SFCC rejected the import of {exc.where} (execution {exc.result.execution_id}, "
+            f"{exc.result.exit_code}): {exc.result.message}; {recorded}. "
+            + ("A rerun sends only this part and the ones after it." if exc.total > 1 else "")
+        ) from None
+    except SfccError as exc:
+        context.set_result(result)
+        raise RunFailed(f"Delivery to SFCC failed: {exc.message}; {recorded}.") from None
+
+
+def finish_delivery(profile, context: RunContext, result: dict) -> None:
+    """Record the result; an import that skipped elements makes the run done with warnings."""
+    delivery = result.get("delivery") or {}
+    skipped = delivery.get("skipped_count") or 0
+    if skipped:
+        from .archive_delivery import DeliveryOutcome
+
+        outcome = DeliveryOutcome(skipped=delivery.get("skipped") or {}, skipped_count=skipped)
+        result["alert"] = skipped > profile.skipped_alert_threshold
+        context.done_with_warnings(f"SFCC imported the archive {skipped_text(outcome)}")
     context.set_result(result)
 
 

@@ -64,12 +64,16 @@ def test_all_jobs_are_delivered_and_imported_with_exit_status_ok(profile, sfcc):
 
     [imported] = sfcc.imports
     assert imported.ok, imported.message
-    assert run.result["delivery"] == {
+    delivery = run.result["delivery"]
+    assert {key: delivery[key] for key in ("execution_id", "exit_status", "message", "file_name", "api")} == {
         "execution_id": imported.execution_id,
         "exit_status": "OK",
         "message": imported.message,
         "file_name": imported.file_name,
+        "api": "ocapi",
     }
+    [part] = delivery["parts"]  # the demo archive fits one part of the default 100 MB
+    assert part["file_name"] == imported.file_name and part["status"] == "imported"
     members = {name.split("/", 1)[1] for name in imported.members}
     assert members == {
         "meta/system-objecttype-extensions.xml",

@@ -18,12 +18,16 @@ class RunStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     IN_PROGRESS = "in_progress", "In progress"
     DONE = "done", "Done"
+    # Ended and did its work, but what it delivered was taken only in part (an SFCC import that
+    # skipped elements): somebody should look, as for a failure, without the work being redone.
+    WARNINGS = "warnings", "Done with warnings"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
 
 
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.IN_PROGRESS)
-TERMINAL_STATUSES = (RunStatus.DONE, RunStatus.FAILED, RunStatus.CANCELLED)
+TERMINAL_STATUSES = (RunStatus.DONE, RunStatus.WARNINGS, RunStatus.FAILED, RunStatus.CANCELLED)
+SUCCEEDED_STATUSES = (RunStatus.DONE, RunStatus.WARNINGS)
 
 
 class RunTrigger(models.TextChoices):
@@ -98,7 +102,7 @@ class Run(models.Model):
     @property
     def progress_percent(self) -> int | None:
         if not self.progress_total:
-            return 100 if self.status == RunStatus.DONE else None
+            return 100 if self.status in SUCCEEDED_STATUSES else None
         return min(100, round(100 * self.progress_done / self.progress_total))
 
 

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -28,6 +30,22 @@ class Command(BaseCommand):
         parser.add_argument("--client-id", help="SFCC API client id")
         parser.add_argument("--client-secret", help="SFCC API client secret (stored, never shown)")
         parser.add_argument(
+            "--scapi-short-code", help="SCAPI short code: imports run through SCAPI's Jobs API"
+        )
+        parser.add_argument(
+            "--scapi-tenant-id", help="SCAPI tenant id, e.g. zzxy_prd (organization f_ecom_zzxy_prd)"
+        )
+        parser.add_argument(
+            "--archive-max-mb",
+            type=Decimal,
+            help="Largest archive part in MB (default 100; decimals accepted): bigger archives go in parts",
+        )
+        parser.add_argument(
+            "--skipped-alert-threshold",
+            type=int,
+            help="Mail the contacts when an import skips more elements than this (default 0)",
+        )
+        parser.add_argument(
             "--entities", help="Reference entities to export as content assets, e.g. brand,designer"
         )
         parser.add_argument("--library", help="SFCC content library id (default: the site id)")
@@ -54,6 +72,10 @@ class Command(BaseCommand):
                 account_manager_url=options["account_manager_url"],
                 api_client_id=options["client_id"],
                 api_client_secret=options["client_secret"],
+                scapi_short_code=options["scapi_short_code"],
+                scapi_tenant_id=options["scapi_tenant_id"],
+                archive_max_mb=options["archive_max_mb"],
+                skipped_alert_threshold=options["skipped_alert_threshold"],
                 reference_entities=[c.strip() for c in options["entities"].split(",") if c.strip()]
                 if options["entities"]
                 else None,
