@@ -231,6 +231,10 @@ class _PartWriter:
     def add_cut_document(self, entry: _Entry) -> None:
         """``entry`` is too big for one part: its pieces fill parts of their own, in document order."""
         document = _Document(entry.path)
+        if not document.has_more():  # nothing to share out: it goes whole, and the size check says so
+            self.room_for(entry.estimate)
+            self.add_file(entry)
+            return
         first = True
         while document.has_more():
             if first and self._zip is not None and self.used < self.budget // 2:
