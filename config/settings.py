@@ -36,6 +36,10 @@ env = environ.Env(
     SFCC_BACKOFF_SECONDS=(float, 1.0),
     SFCC_POLL_SECONDS=(float, 5.0),
     SFCC_IMPORT_TIMEOUT_SECONDS=(float, 3600.0),
+    SFCC_XSD_DIR=(str, str(BASE_DIR.parent / "shared" / "sfcc-xsd")),
+    SFCC_SCAPI_URL=(str, "https://{short_code}.api.commercecloud.salesforce.com"),
+    SFCC_ARCHIVES_KEPT=(int, 10),
+    SFCC_JOB_LOG_MAX_BYTES=(int, 20_000_000),
     Q_WORKERS=(int, 2),
     Q_TIMEOUT=(int, 3600),
     Q_SYNC=(bool, False),
@@ -172,6 +176,15 @@ SFCC_MAX_RETRIES = env("SFCC_MAX_RETRIES")
 SFCC_BACKOFF_SECONDS = env("SFCC_BACKOFF_SECONDS")  # first wait before a retry; doubles each time
 SFCC_POLL_SECONDS = env("SFCC_POLL_SECONDS")
 SFCC_IMPORT_TIMEOUT_SECONDS = env("SFCC_IMPORT_TIMEOUT_SECONDS")
+# SFCC's import schemas (XSD), against which sfcc_export.xml_check and the tests validate our XML:
+# they are Salesforce's files, not shipped with this project; by default beside it, in ../shared.
+SFCC_XSD_DIR = Path(env("SFCC_XSD_DIR"))
+# SCAPI's host is per short code; tests point this at the fake SFCC ("{short_code}" is filled in).
+SFCC_SCAPI_URL = env("SFCC_SCAPI_URL")
+# Site archives kept per export profile (files and history rows); older ones are removed.
+SFCC_ARCHIVES_KEPT = env("SFCC_ARCHIVES_KEPT")
+# An import's job log is read up to this size: enough for its first errors, bounded for hostile ones.
+SFCC_JOB_LOG_MAX_BYTES = env("SFCC_JOB_LOG_MAX_BYTES")
 EXPORT_ROOT = Path(env("EXPORT_ROOT"))
 UPLOAD_ROOT = Path(env("UPLOAD_ROOT"))
 # Lock files of the per-connection call budget when the database is not PostgreSQL (connector.call_budget).

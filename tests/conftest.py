@@ -50,3 +50,29 @@ def fake_akeneo(sandbox_catalog_factory):
 # ---------------------------------------------------------------------------------------------
 # End of the sandbox PIM fixtures.
 # ---------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# The schema tests skipped for want of SFCC's XSDs (tests/sfcc_xsd.py): one line in the summary.
+# ---------------------------------------------------------------------------------------------
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr or "")
+    return str(reason).removeprefix("Skipped: ")
+
+
+def pytest_terminal_summary(terminalreporter):
+    from collections import Counter
+
+    from tests.sfcc_xsd import SKIP_REASON
+
+    reasons = [
+        reason
+        for reason in map(_skip_reason, terminalreporter.stats.get("skipped", []))
+        if reason.startswith(SKIP_REASON)
+    ]
+    if reasons:
+        reason = Counter(reasons).most_common(1)[0][0]
+        terminalreporter.write_line(f"{len(reasons)} SFCC schema tests skipped: {reason.rstrip('.')}.")
