@@ -34,3 +34,15 @@ def make_profile(pim: FakeAkeneo, output: Path, **overrides) -> ExportProfile:
         "output_dir": str(output),
     }
     return ExportProfile.objects.create(**{**values, **overrides})
+
+
+def make_instance_profile(pim: FakeAkeneo, output: Path, sfcc, **overrides) -> ExportProfile:
+    """A profile that delivers to the fake SFCC ``sfcc`` (tests/fake_sfcc.py) with its API client."""
+    delivery = {
+        "delivery_target": "instance",
+        "instance_url": sfcc.instance_url,
+        "account_manager_url": sfcc.account_manager_url,
+        "api_client_id": sfcc.client_id,
+        "api_client_secret": sfcc.client_secret,
+    }
+    return make_profile(pim, output, **{**delivery, **overrides})

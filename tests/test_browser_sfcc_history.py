@@ -13,7 +13,7 @@ from connector.runs import execute_run, start_run
 from connector.sandbox import FakeAkeneo
 from sfcc_export.tasks import EXPORT
 from tests.fake_sfcc import FakeSfcc
-from tests.sfcc_helpers import make_profile
+from tests.sfcc_helpers import make_instance_profile
 from tests.sfcc_xsd import require_xsds
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,14 +34,10 @@ def test_the_history_shows_skipped_products_and_delivers_an_archive_again(
 
     settings.MEDIA_CACHE_ROOT = tmp_path / "media-cache"
     with FakeAkeneo(sandbox_catalog_factory(products=60, seed=3)) as pim:
-        profile = make_profile(
+        profile = make_instance_profile(
             pim,
             tmp_path / "exports",
-            delivery_target="instance",
-            instance_url=sfcc.instance_url,
-            account_manager_url=sfcc.account_manager_url,
-            api_client_id=sfcc.client_id,
-            api_client_secret=sfcc.client_secret,
+            sfcc,
         )
         products = pim.catalog.products
         skipped = sorted(

@@ -23,7 +23,7 @@ from connector.sandbox import FakeAkeneo
 from sfcc_export.models import ArchivePart, ExportProfile, SiteArchive
 from sfcc_export.tasks import EXPORT
 from tests.fake_sfcc import FakeSfcc
-from tests.sfcc_helpers import make_profile
+from tests.sfcc_helpers import make_instance_profile
 from tests.sfcc_xsd import require_xsds
 
 pytestmark = pytest.mark.django_db
@@ -48,14 +48,10 @@ def sfcc(settings):
 @pytest.fixture
 def profile(pim, sfcc, tmp_path, settings):
     settings.MEDIA_CACHE_ROOT = tmp_path / "media-cache"
-    return make_profile(
+    return make_instance_profile(
         pim,
         tmp_path / "exports",
-        delivery_target="instance",
-        instance_url=sfcc.instance_url,
-        account_manager_url=sfcc.account_manager_url,
-        api_client_id=sfcc.client_id,
-        api_client_secret=sfcc.client_secret,
+        sfcc,
         reference_entities=["brand"],
         site_id="RefArch",
         image_view_types={"large": ["main_image"]},
