@@ -62,6 +62,10 @@ def form_data(profile: ExportProfile, **changes) -> dict:
         "api_client_id": "",
         "api_client_secret": "",
         "ocapi_version": "v23_2",
+        "scapi_short_code": "",
+        "scapi_tenant_id": "",
+        "archive_max_mb": "100",
+        "skipped_alert_threshold": "0",
         "alert_emails": "",
     }
     data.update(changes)
