@@ -37,6 +37,9 @@ from .models import (
     Workflow,
     WorkflowStep,
 )
+from .step_config import CODE_LISTS as STEP_CODE_LISTS
+from .step_config import KEYS as STEP_KEYS
+from .step_config import parse_step_config, store_step_config
 from .tasks import WORKFLOW_SYNC
 
 
@@ -100,33 +103,26 @@ class WorkflowStepForm(forms.ModelForm):
         model = WorkflowStep
         fields = ["position", "name"]
 
-    STEP_LISTS = ("attributes", "required", "ai_sources")
     # Set once per page by WorkflowStepInline.get_formset: the same for every step of a workflow.
     attribute_choices: list[tuple[str, str]] = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        config = self.instance.config if isinstance(self.instance.config, dict) else {}
+        config = parse_step_config(self.instance.config)
         choices = self.attribute_choices
-        for name in self.STEP_LISTS:
-            stored = [c for c in config.get(name) or [] if isinstance(c, str)]
+        for name in STEP_CODE_LISTS:
+            stored = list(getattr(config, name))
             self.fields[name].choices = with_stored(choices, stored)
             self.initial.setdefault(name, stored)
-        dependencies = [d for d in config.get("dependencies") or [] if isinstance(d, dict)]
         self.fields["dependencies"].widget.options = with_stored(
-            choices, [d.get(k, "") for d in dependencies for k in ("when", "require")]
+            choices, [code for rule in config.dependencies for code in (rule.when, rule.require)]
         )
-        self.initial.setdefault("dependencies", dependencies)
+        self.initial.setdefault("dependencies", [rule.to_json() for rule in config.dependencies])
 
     def save(self, commit=True):
         step = super().save(commit=False)
-        config = dict(step.config) if isinstance(step.config, dict) else {}
-        for name in (*self.STEP_LISTS, "dependencies"):
-            if self.cleaned_data.get(name):
-                config[name] = self.cleaned_data[name]
-            else:
-                config.pop(name, None)
-        step.config = config
+        picked = parse_step_config({name: self.cleaned_data.get(name) for name in STEP_KEYS})
+        step.config = store_step_config(step.config, picked)
         if commit:
             step.save()
         return step
@@ -170,24 +166,20 @@ class WorkflowStepInline(admin.StackedInline):
     # Shown to viewers (who get no form): the step's configuration in words.
     @admin.display(description="shown attributes")
     def attributes(self, step: WorkflowStep) -> str:
-        return setting_in_words(step.config.get("attributes"))
+        return setting_in_words(list(parse_step_config(step.config).attributes))
 
     @admin.display(description="required attributes")
     def required(self, step: WorkflowStep) -> str:
-        return setting_in_words(step.config.get("required"))
+        return setting_in_words(list(parse_step_config(step.config).required))
 
     @admin.display(description="AI sources")
     def ai_sources(self, step: WorkflowStep) -> str:
-        return setting_in_words(step.config.get("ai_sources"))
+        return setting_in_words(list(parse_step_config(step.config).ai_sources))
 
     @admin.display(description="dependencies")
     def dependencies(self, step: WorkflowStep) -> str:
-        rules = []
-        for rule in step.config.get("dependencies") or []:
-            if isinstance(rule, dict):
-                value = f" is {rule['value']}" if rule.get("value") else ""
-                rules.append(f"when {rule.get('when')}{value}, require {rule.get('require')}")
-        return "\n".join(rules) or "—"
+        rules = parse_step_config(step.config).dependencies
+        return "\n".join(rule.in_words() for rule in rules) or "—"
 
     @admin.display(description="missing attributes")
     def missing(self, step: WorkflowStep) -> str:

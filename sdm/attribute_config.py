@@ -11,6 +11,7 @@ from connector.labels import attribute_type_label
 from connector.models import Attribute, AttributeGroup, FamilyVariant
 
 from .models import OPTION_CREATION_TYPES, AttributeSelection, SdmAttribute, Workflow
+from .step_config import parse_step_config
 
 
 def targeted_family_variants(workflow: Workflow):
@@ -43,13 +44,12 @@ def locked_attributes(workflow: Workflow) -> dict[str, str]:
             for code in axes:
                 locks.setdefault(code, f"Variant axis ({variant.code})")
     for step in workflow.steps.all():
-        config = step.config if isinstance(step.config, dict) else {}
-        sources = [c for c in config.get("ai_sources") or [] if isinstance(c, str)]
-        triggers = [d.get("when") for d in config.get("dependencies") or [] if isinstance(d, dict)]
-        for pim in _resolve(workflow, sources, pim_codes).values():
+        config = parse_step_config(step.config)
+        for pim in _resolve(workflow, list(config.ai_sources), pim_codes).values():
             if pim:
                 locks.setdefault(pim, f"AI source (step '{step.name}')")
-        for pim in _resolve(workflow, [t for t in triggers if isinstance(t, str)], pim_codes).values():
+        triggers = [rule.when for rule in config.dependencies]
+        for pim in _resolve(workflow, triggers, pim_codes).values():
             if pim:
                 locks.setdefault(pim, f"Dependency trigger (step '{step.name}')")
     return locks

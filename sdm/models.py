@@ -99,8 +99,21 @@ class Workflow(models.Model):
 class WorkflowStep(models.Model):
     """A step of the SDM workflow. ``config`` belongs to people: no sync ever changes it.
 
-    Keys understood in ``config``: ``attributes`` (shown), ``required``, ``ai_sources`` (lists of
-    PIM or SDM attribute codes) and ``dependencies`` (``[{"when": attr, "value": v, "require": attr}]``).
+    ``config`` is read by ``sdm.step_config.parse_step_config``; it understands these keys:
+
+    - ``attributes``: the attributes the step shows;
+    - ``required``: the attributes the step requires;
+    - ``ai_sources``: the attributes an AI suggestion may read from;
+    - ``dependencies``: rules "when attribute ``when`` has the value ``value``, attribute ``require``
+      is required too", as ``[{"when": code, "value": text, "require": code}]``. ``when`` and
+      ``require`` must both be given; an empty or missing ``value`` means "has any value", a number
+      counts as its text.
+
+    Attributes are named by code: a PIM attribute code, or the code of an SDM attribute derived from
+    one (``name-en_US``). Anything invalid is ignored (a code that is empty or not text, a rule
+    without both attributes or whose value is not text or a number, a key above not holding a list);
+    other keys are kept as written and ignored too. Codes the last sync did not derive are listed in
+    ``missing_attributes``.
     """
 
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="steps")

@@ -18,6 +18,7 @@ from connector.models import Attribute, Channel, Family, Locale
 
 from .derive import derive
 from .models import DerivedModel, DisplayGroup, Hierarchy, SdmAttribute, Workflow, WorkflowStep
+from .step_config import parse_step_config
 
 
 @dataclass
@@ -65,18 +66,6 @@ def _apply(model: type[DerivedModel], workflow: Workflow, rows: list[dict[str, A
     return result
 
 
-def _referenced_codes(config: Any) -> list[str]:
-    if not isinstance(config, dict):
-        return []
-    codes = []
-    for key in ("attributes", "required", "ai_sources"):
-        codes += [c for c in config.get(key) or [] if isinstance(c, str)]
-    for dependency in config.get("dependencies") or []:
-        if isinstance(dependency, dict):
-            codes += [dependency[k] for k in ("when", "require") if isinstance(dependency.get(k), str)]
-    return codes
-
-
 def _flag_steps(workflow: Workflow, derived_codes: set[str]) -> int:
     pim_codes = set(
         Attribute.objects.live().filter(connection=workflow.connection).values_list("code", flat=True)
@@ -84,7 +73,9 @@ def _flag_steps(workflow: Workflow, derived_codes: set[str]) -> int:
     known = derived_codes | pim_codes
     steps = list(workflow.steps.all())
     for step in steps:
-        step.missing_attributes = sorted({c for c in _referenced_codes(step.config) if c not in known})
+        step.missing_attributes = sorted(
+            {c for c in parse_step_config(step.config).referenced_codes() if c not in known}
+        )
     # Only the flag column: the step configuration itself is never written by a sync.
     WorkflowStep.objects.bulk_update(steps, ["missing_attributes"])
     return sum(1 for step in steps if step.missing_attributes)
