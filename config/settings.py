@@ -28,6 +28,8 @@ env = environ.Env(
     API_MAX_REQUEST_BYTES=(int, 20 * 1024 * 1024),
     RUN_STUCK_SECONDS=(float, 900.0),
     RUN_HEARTBEAT_SECONDS=(float, 60.0),
+    NESTED_RUN_WAIT_SECONDS=(float, 1800.0),
+    NESTED_RUN_POLL_SECONDS=(float, 2.0),
     RUN_QUEUED_MAX_SECONDS=(float, 3600.0),
     RUN_ALERT_EMAILS=(str, ""),
     SITE_URL=(str, "http://127.0.0.1:8000"),
@@ -166,6 +168,10 @@ RUN_STUCK_SECONDS = env("RUN_STUCK_SECONDS")
 # A running handler's process beats this often, even inside one long call (an SFCC import, a slow
 # PIM answer); keep it well below RUN_STUCK_SECONDS.
 RUN_HEARTBEAT_SECONDS = env("RUN_HEARTBEAT_SECONDS")
+# A run that needs another (a workflow sync, its connection's structure sync) and finds it already
+# running waits for it this long at most, looking every NESTED_RUN_POLL_SECONDS, then uses its outcome.
+NESTED_RUN_WAIT_SECONDS = env("NESTED_RUN_WAIT_SECONDS")
+NESTED_RUN_POLL_SECONDS = env("NESTED_RUN_POLL_SECONDS")
 RUN_QUEUED_MAX_SECONDS = env("RUN_QUEUED_MAX_SECONDS")
 RUN_ALERT_EMAILS = env("RUN_ALERT_EMAILS")  # mailed on every failed run, besides the target's contacts
 SITE_URL = env("SITE_URL")  # for links in alert mails

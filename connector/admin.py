@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from . import admin_mirror  # noqa: F401 - registers the mirror's pages
@@ -34,7 +35,15 @@ class AkeneoConnectionAdmin(SecretFieldsAdmin, admin.ModelAdmin):
     secret_fields = ("secret", "password")
     change_form_template = "admin/connector/akeneoconnection/change_form.html"
     sync_status_template = "admin/connector/akeneoconnection/sync_status.html"
-    list_display = ("name", "base_url", "username", "check_status", "last_synced_at", "sync_cron")
+    list_display = (
+        "name",
+        "base_url",
+        "username",
+        "check_status",
+        "health_note",
+        "last_synced_at",
+        "sync_cron",
+    )
     search_fields = ("name", "base_url", "username")
     readonly_fields = ("last_synced_at", "last_check_at", "check_status", "last_check_message")
     fieldsets = (
@@ -55,9 +64,14 @@ class AkeneoConnectionAdmin(SecretFieldsAdmin, admin.ModelAdmin):
         ("Status", {"fields": ("last_synced_at", "check_status", "last_check_at", "last_check_message")}),
     )
 
-    @admin.display(description="connection test", boolean=True, ordering="last_check_ok")
+    @admin.display(description="PIM answers", boolean=True, ordering="last_check_ok")
     def check_status(self, obj: AkeneoConnection) -> bool | None:
+        """From the last Test connection or run, whichever came last (connector.health)."""
         return obj.last_check_ok
+
+    @admin.display(description="why not")
+    def health_note(self, obj: AkeneoConnection) -> str:
+        return Truncator(obj.health_problem).chars(160)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {

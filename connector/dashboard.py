@@ -22,8 +22,7 @@ from django_q.models import Schedule
 from .first_run import FirstRunGuide, first_run_guide
 from .models import Run, RunStatus
 from .run_views import counter_rows, counters_text, duration_text, when_text
-from .runs import kind_label
-from .schedules import schedule_name
+from .runs import kind_label, registered_kinds
 
 FAILURE_WINDOW = timedelta(days=7)
 FAILURES_SHOWN = 5
@@ -32,31 +31,34 @@ FAILURES_SHOWN = 5
 @dataclass(frozen=True)
 class Target:
     model: str
-    schedules: Callable[[int], list[str]]
+    schedules: tuple[Callable[[int], list[str]], ...] = ()
     # Rows whose runs the target answers for, by the field that points to it: a workflow's
     # supplier jobs (their imports and pushes) are the workflow's business.
     children: tuple[tuple[str, str], ...] = ()
 
-
-def _workflow_schedule(pk: int) -> list[str]:
-    from sdm.signals import workflow_schedule_name
-
-    return [workflow_schedule_name(pk)]
+    def schedule_names(self, pk: int) -> list[str]:
+        return [name for names in self.schedules for name in names(pk)]
 
 
-def _export_schedules(pk: int) -> list[str]:
-    from sfcc_export.export import JOBS
-    from sfcc_export.signals import export_schedule_name
-
-    return [export_schedule_name(pk, job) for job in JOBS]
-
-
-# What the dashboard lists, in this order.
-TARGETS = (
-    Target("connector.AkeneoConnection", lambda pk: [schedule_name(pk)]),
-    Target("sdm.Workflow", _workflow_schedule, children=(("sdm.SupplierJob", "workflow"),)),
-    Target("sfcc_export.ExportProfile", _export_schedules),
-)
+def targets() -> list[Target]:
+    """What the dashboard lists, from the run-kind registry: each kind's target model once, in the
+    order the apps registered their kinds, with the kinds whose targets it owns as its children."""
+    models: dict[str, dict] = {}
+    for kind in registered_kinds():
+        if not kind.target_model:
+            continue
+        if kind.owner:
+            owner, link = kind.owner
+            entry = models.setdefault(owner, {"schedules": [], "children": []})
+            if (kind.target_model, link) not in entry["children"]:
+                entry["children"].append((kind.target_model, link))
+        else:
+            entry = models.setdefault(kind.target_model, {"schedules": [], "children": []})
+        if kind.schedules:
+            entry["schedules"].append(kind.schedules)
+    return [
+        Target(model, tuple(entry["schedules"]), tuple(entry["children"])) for model, entry in models.items()
+    ]
 
 
 @dataclass
@@ -92,6 +94,7 @@ class TargetRow:
     failures: int = 0
     failed_runs: list[LastRun] = field(default_factory=list)
     failures_url: str = ""  # the runs list, showing exactly the failures counted here
+    problem: str = ""  # why the systems it calls did not answer its last run (connector.health)
 
     @property
     def next_run_text(self) -> str:
@@ -120,7 +123,7 @@ def dashboard_rows(user) -> Dashboard:
     since = timezone.now() - FAILURE_WINDOW
     changelist = reverse("admin:connector_run_changelist")
     rows: list[TargetRow] = []
-    for target in TARGETS:
+    for target in targets():
         model = apps.get_model(target.model)
         opts = model._meta
         if not user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
@@ -131,7 +134,8 @@ def dashboard_rows(user) -> Dashboard:
         content_type = ContentType.objects.get_for_model(model)
         runs = _runs_of(target, content_type, [obj.pk for obj in objects])
         latest = (
-            runs.values("owner", "kind", "params__job")
+            runs.exclude(status=RunStatus.SKIPPED)  # the last run that ran, not the last refusal
+            .values("owner", "kind", "lock_key")
             .annotate(last=Max("pk"))
             .values_list("last", flat=True)
         )
@@ -146,7 +150,7 @@ def dashboard_rows(user) -> Dashboard:
         ).filter(rank__lte=FAILURES_SHOWN)
         for run in newest_failed.order_by("-pk"):
             failed_by_owner[run.owner].append(run)
-        names = {name: obj.pk for obj in objects for name in target.schedules(obj.pk)}
+        names = {name: obj.pk for obj in objects for name in target.schedule_names(obj.pk)}
         next_runs: dict[int, datetime] = {}
         for name, next_run in Schedule.objects.filter(name__in=list(names)).values_list("name", "next_run"):
             pk = names[name]
@@ -162,6 +166,7 @@ def dashboard_rows(user) -> Dashboard:
                     next_run=next_runs.get(obj.pk),
                     failures=failures.get(obj.pk, 0),
                     failed_runs=[_last(run, content_type) for run in failed_by_owner.get(obj.pk, [])],
+                    problem=getattr(obj, "health_problem", ""),
                     failures_url=f"{changelist}?"
                     + urlencode(
                         {
@@ -180,7 +185,7 @@ def row_runs(type_id: int, pk: int) -> Q:
     its children's."""
     content_type = ContentType.objects.get_for_id(type_id)
     target = next(
-        (t for t in TARGETS if t.model.lower() == f"{content_type.app_label}.{content_type.model}"), None
+        (t for t in targets() if t.model.lower() == f"{content_type.app_label}.{content_type.model}"), None
     )
     if target is None:
         return Q(target_type_id=type_id, target_id=pk)

@@ -8,7 +8,6 @@ run's kind; an export lists its archives, a push names its failed rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,34 +20,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone
 
 from .models import Run, RunLogEntry, RunStatus
-from .runs import kind_label
+from .runs import DEFAULT_VIEW, KindView, get_kind, kind_label
 
 LOG_TAIL = 200
 FAILED_ROWS_SHOWN = 20
 DATE_FORMAT = "j M Y, H:i"  # 2 Dec 2026, 14:05
 
 
-@dataclass(frozen=True)
-class KindView:
-    """How a kind's numbers read: what its progress counts and which counters it always shows
-    (zeros included, in this order); any other counter it writes is shown when not zero."""
-
-    unit: tuple[str, str] = ("", "")  # singular, plural
-    counters: tuple[str, ...] = ()
-
-
-# Kinds are registered by their apps in AppConfig.ready (connector.runs.register_kind); only
-# their codes are spelled here, so connector imports neither sdm nor sfcc_export.
-SYNC_COUNTERS = ("created", "updated", "unchanged", "deleted")
-KIND_VIEWS: dict[str, KindView] = {
-    "structure_sync": KindView(("step", "steps"), SYNC_COUNTERS),
-    "sdm_workflow_sync": KindView(("step", "steps"), SYNC_COUNTERS),
-    "sdm_job_push": KindView(("row", "rows"), ("created", "updated", "skipped", "failed")),
-    "sdm_job_import": KindView(("row", "rows"), ("rows",)),
-    # An export writes different things per job: only what it wrote is worth a number.
-    "sfcc_export": KindView(("product", "products")),
-}
-DEFAULT_VIEW = KindView()
 # Every counter a run writes, in the order they are shown, as the words a user reads.
 COUNTER_LABELS = {
     "created": "created",
@@ -106,7 +84,11 @@ def duration_text(run: Run) -> str:
 
 
 def kind_view(kind: str) -> KindView:
-    return KIND_VIEWS.get(kind, DEFAULT_VIEW)
+    """How runs of ``kind`` read, as its app registered it (connector.runs.register_kind)."""
+    try:
+        return get_kind(kind).view
+    except LookupError:
+        return DEFAULT_VIEW
 
 
 def counter_rows(run: Run) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, IntegrityError, connections, models, transaction
 from django.utils import timezone
 
-from .models import Run, RunLogEntry, RunStatus, RunTrigger
+from .models import TERMINAL_STATUSES, Run, RunLogEntry, RunStatus, RunTrigger
 from .scrub import scrub
 
 logger = logging.getLogger(__name__)
@@ -35,17 +35,58 @@ Handler = Callable[["RunContext"], None]
 
 
 @dataclass(frozen=True)
+class KindView:
+    """How a kind's numbers read on the run pages and the dashboard: what its progress counts and
+    which counters it always shows (zeros included, in this order); any other counter it writes is
+    shown when not zero."""
+
+    unit: tuple[str, str] = ("", "")  # singular, plural
+    counters: tuple[str, ...] = ()
+
+
+DEFAULT_VIEW = KindView()
+SYNC_COUNTERS = ("created", "updated", "unchanged", "deleted")
+
+
+def _no_lock_key(params: dict[str, Any]) -> str:
+    return ""
+
+
+@dataclass(frozen=True)
 class RunKind:
+    """What one kind of run is, for everything that is not its own app: runs, the dashboard, the
+    status pages and the schedules read it here instead of importing the app."""
+
     code: str
     label: str
     handler: Handler
+    # "app_label.Model" of the targets; empty for kinds nobody lists (tests' own kinds).
+    target_model: str = ""
+    # For a target that is another target's business (a supplier job is its workflow's): the
+    # owner's model and the field of the target that points to it.
+    owner: tuple[str, str] | None = None
+    # The django-q schedule names that start runs of this kind on a target (its id).
+    schedules: Callable[[int], list[str]] | None = None
+    # What of the target a run holds, from its params: runs with different keys run side by side.
+    lock_key: Callable[[dict[str, Any]], str] = _no_lock_key
+    view: KindView = DEFAULT_VIEW
+    # Called once the run has ended, with its status and the exception that ended it (if any), to
+    # note whether the systems it called answered (connector.health.pim_health).
+    health: Callable[[Run, str, BaseException | None], None] | None = None
 
 
 _KINDS: dict[str, RunKind] = {}
 
 
-def register_kind(code: str, label: str, handler: Handler) -> None:
-    _KINDS[code] = RunKind(code, label, handler)
+def register_kind(code: str, label: str, handler: Handler, **options: Any) -> RunKind:
+    kind = RunKind(code, label, handler, **options)
+    _KINDS[code] = kind
+    return kind
+
+
+def registered_kinds() -> list[RunKind]:
+    """Every kind, in the order the apps registered them (INSTALLED_APPS order)."""
+    return list(_KINDS.values())
 
 
 def get_kind(code: str) -> RunKind:
@@ -60,8 +101,12 @@ def kind_label(code: str) -> str:
 
 
 class RunAlreadyActive(Exception):
-    def __init__(self, run: Run | None):
+    """Another run holds the same work (``run``, when it could be read); ``skipped`` is the row
+    recorded for the refused start."""
+
+    def __init__(self, run: Run | None, skipped: Run | None = None):
         self.run = run
+        self.skipped = skipped
         where = f" (run #{run.pk}, {run.get_status_display().lower()})" if run else ""
         super().__init__(f"This is already running{where}.")
 
@@ -83,27 +128,94 @@ def start_run(
     params: dict[str, Any] | None = None,
     inline: bool = False,
 ) -> Run:
-    """Create a queued run and execute it (inline) or enqueue it (after commit)."""
-    get_kind(kind)
+    """Create a queued run and execute it (inline) or enqueue it (after commit).
+
+    When another active run holds the same kind, target and lock key, the database refuses the
+    row; the refusal is recorded as a skipped run naming the holder, and RunAlreadyActive raised."""
+    run_kind = get_kind(kind)
+    params = params or {}
+    lock_key = run_kind.lock_key(params)[:100]
+    fields = {
+        "kind": kind,
+        "target_type": ContentType.objects.get_for_model(target),
+        "target_id": target.pk,
+        "target_label": str(target)[:200],
+        "trigger": trigger,
+        "requested_by": user if user is not None and user.is_authenticated else None,
+        "params": params,
+        "lock_key": lock_key,
+    }
     try:
         with transaction.atomic():
-            run = Run.objects.create(
-                kind=kind,
-                target_type=ContentType.objects.get_for_model(target),
-                target_id=target.pk,
-                target_label=str(target)[:200],
-                trigger=trigger,
-                requested_by=user if user is not None and user.is_authenticated else None,
-                params=params or {},
-            )
+            run = Run.objects.create(**fields)
     except IntegrityError:
-        raise RunAlreadyActive(Run.objects.for_target(target, kind).active().first()) from None
+        holder = Run.objects.for_target(target, kind).active().filter(lock_key=lock_key).first()
+        raise RunAlreadyActive(holder, _record_skipped(fields, holder)) from None
     if inline:
         execute_run(run.pk)
         run.refresh_from_db()
     else:
         transaction.on_commit(lambda: _enqueue(run))
     return run
+
+
+def _record_skipped(fields: dict[str, Any], holder: Run | None) -> Run:
+    held = f"run #{holder.pk} ({holder.get_status_display().lower()})" if holder else "another run"
+    now = timezone.now()
+    return Run.objects.create(
+        **fields,
+        status=RunStatus.SKIPPED,
+        held_by=holder,
+        started_at=None,
+        finished_at=now,
+        error=f"Not started: {held} was already doing this work.",
+    )
+
+
+def run_nested(
+    kind: str, target: models.Model, context: RunContext, params: dict[str, Any] | None = None
+) -> Run:
+    """The run of ``kind`` that ``context``'s run needs first, ended: started inline (same trigger
+    and user), or, when one is already running, that one, waited for (NESTED_RUN_WAIT_SECONDS at
+    the most, said on the log). The caller reads its status."""
+    parent = context.run
+    try:
+        return start_run(
+            kind, target, user=parent.requested_by, trigger=parent.trigger, params=params, inline=True
+        )
+    except RunAlreadyActive as exc:
+        if exc.run is None:  # it ended between the refusal and the look-up: start ours after all
+            return start_run(
+                kind, target, user=parent.requested_by, trigger=parent.trigger, params=params, inline=True
+            )
+        return wait_for_run(exc.run, context)
+
+
+def wait_for_run(run: Run, context: RunContext) -> Run:
+    """``run``, once ended, while ``context``'s run keeps beating and can be cancelled."""
+    timeout = settings.NESTED_RUN_WAIT_SECONDS
+    context.info(
+        f"{kind_label(run.kind)} of '{run.target_label}' is already running (run #{run.pk}): "
+        f"waiting for it to end (at most {_minutes(timeout)}) and using its outcome."
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        run.refresh_from_db(fields=["status", "error", "result", "finished_at"])
+        if run.status in TERMINAL_STATUSES:
+            context.info(f"Run #{run.pk} ended: {run.get_status_display().lower()}.")
+            return run
+        if time.monotonic() >= deadline:
+            raise RunFailed(
+                f"Waited {_minutes(timeout)} for run #{run.pk} ({kind_label(run.kind)} of "
+                f"'{run.target_label}'), which is still {run.get_status_display().lower()}. Try again "
+                "when it has ended."
+            )
+        context.checkpoint()
+        time.sleep(settings.NESTED_RUN_POLL_SECONDS)
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
 
 
 def start_scheduled_run(kind: str, target: models.Model | None, params: dict[str, Any] | None = None) -> str:
@@ -113,8 +225,8 @@ def start_scheduled_run(kind: str, target: models.Model | None, params: dict[str
     try:
         run = start_run(kind, target, trigger=RunTrigger.SCHEDULE, params=params, inline=True)
     except RunAlreadyActive as exc:
-        logger.info("Scheduled %s of %s skipped: %s", kind, target, exc)
-        return "skipped"
+        logger.warning("Scheduled %s of %s skipped (run #%s): %s", kind, target, exc.skipped.pk, exc)
+        return RunStatus.SKIPPED
     return run.status
 
 
@@ -196,22 +308,40 @@ def _run_handler(run: Run) -> str:
 
 def _handle(run: Run) -> str:
     context = RunContext(run)
+    ended: BaseException | None = None
     try:
         get_kind(run.kind).handler(context)
     except RunCancelled:
-        return context.finish(RunStatus.CANCELLED, "Cancelled on request.")
+        status = context.finish(RunStatus.CANCELLED, "Cancelled on request.")
     except RunFailed as exc:
+        ended = exc
         context.log(logging.ERROR, str(exc))
-        return context.finish(RunStatus.FAILED, str(exc))
+        status = context.finish(RunStatus.FAILED, str(exc))
     except Exception as exc:  # noqa: BLE001 - any crash must end the run, not leave it in progress
+        ended = exc
         logger.exception("Run #%s crashed", run.pk)
         context.log(logging.ERROR, f"Unexpected error: {exc!r}\n{_short_traceback()}")
-        return context.finish(RunStatus.FAILED, f"Unexpected error: {exc}")
-    if context.cancel_seen:
-        return context.finish(RunStatus.CANCELLED, "Cancelled on request.")
-    if context.warnings_outcome is not None:
-        return context.finish(RunStatus.WARNINGS, context.warnings_outcome)
-    return context.finish(RunStatus.DONE)
+        status = context.finish(RunStatus.FAILED, f"Unexpected error: {exc}")
+    else:
+        if context.cancel_seen:
+            status = context.finish(RunStatus.CANCELLED, "Cancelled on request.")
+        elif context.warnings_outcome is not None:
+            status = context.finish(RunStatus.WARNINGS, context.warnings_outcome)
+        else:
+            status = context.finish(RunStatus.DONE)
+    _record_health(run, status, ended)
+    return status
+
+
+def _record_health(run: Run, status: str, ended: BaseException | None) -> None:
+    """The kind's health hook (connector.health): what the run learnt of the systems it called."""
+    health = get_kind(run.kind).health
+    if health is None:
+        return
+    try:
+        health(run, status, ended)
+    except DatabaseError as exc:  # the run's outcome is recorded; a missed health note is not worth more
+        logger.warning("Run #%s: health not recorded (%s).", run.pk, exc)
 
 
 def alert_wanted(run_id: int) -> bool:

@@ -6,13 +6,38 @@ class SdmConfig(AppConfig):
     verbose_name = "Supplier data manager"
 
     def ready(self) -> None:
-        from connector import roles, runs
+        from connector import health, roles, runs
 
         from . import signals, tasks  # noqa: F401 - signals connects receivers
 
-        runs.register_kind(tasks.WORKFLOW_SYNC, "SDM workflow sync", tasks.run_workflow_sync)
-        runs.register_kind(tasks.JOB_PUSH, "Supplier job push", tasks.run_job_push)
-        runs.register_kind(tasks.JOB_IMPORT, "Supplier file import", tasks.run_job_import)
+        runs.register_kind(
+            tasks.WORKFLOW_SYNC,
+            "SDM workflow sync",
+            tasks.run_workflow_sync,
+            target_model="sdm.Workflow",
+            schedules=lambda pk: [signals.workflow_schedule_name(pk)],
+            view=runs.KindView(("step", "steps"), runs.SYNC_COUNTERS),
+            health=health.pim_health(tasks.connection_of_workflow),
+        )
+        # A supplier job's imports and pushes are its workflow's business (the dashboard's row).
+        job_of_workflow = ("sdm.Workflow", "workflow")
+        runs.register_kind(
+            tasks.JOB_PUSH,
+            "Supplier job push",
+            tasks.run_job_push,
+            target_model="sdm.SupplierJob",
+            owner=job_of_workflow,
+            view=runs.KindView(("row", "rows"), ("created", "updated", "skipped", "failed")),
+            health=health.pim_health(tasks.connection_of_job),
+        )
+        runs.register_kind(
+            tasks.JOB_IMPORT,
+            "Supplier file import",
+            tasks.run_job_import,
+            target_model="sdm.SupplierJob",
+            owner=job_of_workflow,
+            view=runs.KindView(("row", "rows"), ("rows",)),
+        )
         roles.add_role_permissions(
             roles.BUSINESS_CONSULTANT,
             [

@@ -18,7 +18,7 @@ from pathlib import Path
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, CharField, Count, OuterRef, Subquery, Value, When
 
-from connector.models import Run, RunStatus
+from connector.models import Run, RunStatus, RunTrigger
 
 from .jobs import (
     auto_map,
@@ -150,7 +150,12 @@ def create_job(upload: SupplierUpload, workflow: Workflow, name: str, created_by
         )
     try:
         return start_import(
-            workflow, upload.path, name or upload.file_name, created_by=created_by, user=created_by
+            workflow,
+            upload.path,
+            name or upload.file_name,
+            created_by=created_by,
+            user=created_by,
+            trigger=RunTrigger.API,
         )
     except SupplierFileError as exc:
         raise FeedError.of_file(exc) from None

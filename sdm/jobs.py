@@ -194,16 +194,22 @@ def _clear(job: SupplierJob) -> None:
 
 
 def start_import(
-    workflow: Workflow, path: Path | str, name: str | None = None, created_by=None, user=None
+    workflow: Workflow,
+    path: Path | str,
+    name: str | None = None,
+    created_by=None,
+    user=None,
+    trigger: str | None = None,
 ) -> SupplierJob:
     """An uploaded file, imported by a background run (progress on the run, never a web worker's
-    time); returns its job at once, in the "importing" state."""
+    time); returns its job at once, in the "importing" state. ``trigger``: the admin's by default."""
+    from connector.models import RunTrigger
     from connector.runs import start_run
 
     from .tasks import JOB_IMPORT
 
     job = new_job(workflow, path, name, created_by=created_by)
-    start_run(JOB_IMPORT, job, user=user, params={"path": str(path)})
+    start_run(JOB_IMPORT, job, user=user, trigger=trigger or RunTrigger.MANUAL, params={"path": str(path)})
     job.refresh_from_db()
     return job
 

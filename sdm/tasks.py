@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from connector.models import RunStatus
 from connector.runs import (
-    RunAlreadyActive,
     RunCancelled,
     RunContext,
     RunFailed,
-    start_run,
+    run_nested,
     start_scheduled_run,
 )
 from connector.tasks import STRUCTURE_SYNC
@@ -26,14 +25,12 @@ def run_workflow_sync(context: RunContext) -> None:
     connection = workflow.connection
     context.set_total(3)
     context.info(f"Synchronising the PIM structure of '{connection}' first.")
-    try:
-        structure = start_run(STRUCTURE_SYNC, connection, trigger=context.run.trigger, inline=True)
-    except RunAlreadyActive as exc:
-        raise RunFailed(
-            f"The PIM structure sync of '{connection}' is busy: {exc} Try again when it is done."
-        ) from None
+    structure = run_nested(STRUCTURE_SYNC, connection, context)
     if structure.status != RunStatus.DONE:
-        raise RunFailed(f"The PIM structure sync (run #{structure.pk}) failed: {structure.error}")
+        raise RunFailed(
+            f"The PIM structure sync (run #{structure.pk}) ended {structure.get_status_display().lower()}: "
+            f"{structure.error}"
+        )
     context.info(f"Structure sync done (run #{structure.pk}).")
     context.advance()
     context.checkpoint()
@@ -69,6 +66,18 @@ def run_workflow_sync(context: RunContext) -> None:
         context.warning(f"{result['flagged_steps']} step(s) refer to attributes that no longer exist.")
     context.set_result({**result, "structure_run": structure.pk})
     context.advance()
+
+
+def connection_of_workflow(run) -> int | None:
+    return Workflow.objects.filter(pk=run.target_id).values_list("connection_id", flat=True).first()
+
+
+def connection_of_job(run) -> int | None:
+    from .models import SupplierJob
+
+    return (
+        SupplierJob.objects.filter(pk=run.target_id).values_list("workflow__connection_id", flat=True).first()
+    )
 
 
 def scheduled_workflow_sync(workflow_id: int) -> str:

@@ -5,6 +5,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from connector.admin_readonly import ReadableForViewers
@@ -206,10 +207,19 @@ class ExportProfileAdmin(ReadableForViewers, SecretFieldsAdmin, admin.ModelAdmin
     secret_fields = ("api_client_secret",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     change_form_template = "admin/sfcc_export/exportprofile/change_form.html"
-    list_display = ("name", "connection", "channel", "master_catalog_id", "storefront_catalog_id")
+    list_display = (
+        "name",
+        "connection",
+        "channel",
+        "master_catalog_id",
+        "storefront_catalog_id",
+        "delivery_check_ok",
+        "delivery_health_note",
+    )
     list_filter = ("connection",)
     list_select_related = ("connection",)
     search_fields = ("name", "master_catalog_id", "storefront_catalog_id")
+    readonly_fields = ("delivery_check_ok", "delivery_check_at", "delivery_check_message")
     fieldsets = (
         (None, {"fields": ("name", "connection", "channel")}),
         ("SFCC catalogs", {"fields": ("master_catalog_id", "storefront_catalog_id", "site_id")}),
@@ -249,10 +259,17 @@ class ExportProfileAdmin(ReadableForViewers, SecretFieldsAdmin, admin.ModelAdmin
                     "ocapi_version",
                     "archive_max_mb",
                     "skipped_alert_threshold",
+                    "delivery_check_ok",
+                    "delivery_check_at",
+                    "delivery_check_message",
                 )
             },
         ),
     )
+
+    @admin.display(description="why not")
+    def delivery_health_note(self, obj: ExportProfile) -> str:
+        return Truncator(obj.health_problem).chars(160)
 
     def _can_export(self, request: HttpRequest) -> bool:
         return request.user.has_perm("sfcc_export.export_exportprofile")

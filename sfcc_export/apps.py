@@ -8,9 +8,20 @@ class SfccExportConfig(AppConfig):
     def ready(self) -> None:
         from connector import roles, runs
 
-        from . import signals, tasks  # noqa: F401 (signals registers the schedule receivers)
+        from . import health, signals, tasks  # noqa: F401 (signals registers the schedule receivers)
 
-        runs.register_kind(tasks.EXPORT, "SFCC export", tasks.run_export)
+        runs.register_kind(
+            tasks.EXPORT,
+            "SFCC export",
+            tasks.run_export,
+            target_model="sfcc_export.ExportProfile",
+            schedules=tasks.schedule_names,
+            # Two jobs of one profile (master and pricebook) run side by side; one job runs once.
+            lock_key=tasks.export_lock_key,
+            # An export writes different things per job: only what it wrote is worth a number.
+            view=runs.KindView(("product", "products")),
+            health=health.after_export,
+        )
         roles.add_role_permissions(
             roles.BUSINESS_CONSULTANT, ["sfcc_export.*_exportprofile", "sfcc_export.view_*"]
         )

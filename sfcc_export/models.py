@@ -257,6 +257,10 @@ class ExportProfile(models.Model):
         help_text="An import that ends OK but skipped elements makes the run 'done with warnings'; "
         "above this many skipped elements the contacts are mailed as for a failure.",
     )
+    # Whether the SFCC instance answered the last delivery (connector.health, from the runs).
+    delivery_check_at = models.DateTimeField("SFCC last heard of", null=True, blank=True, editable=False)
+    delivery_check_ok = models.BooleanField("SFCC answers", null=True, editable=False)
+    delivery_check_message = models.TextField("SFCC status", blank=True, editable=False)
     alert_emails = alert_emails_field()
     schedules = models.JSONField(
         default=dict,
@@ -273,6 +277,11 @@ class ExportProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def health_problem(self) -> str:
+        """Why SFCC did not answer the last delivery, or "" (sfcc_export.health)."""
+        return self.delivery_check_message if self.delivery_check_ok is False else ""
 
     DELIVERY_FIELDS = ("instance_url", "api_client_id", "api_client_secret")
 

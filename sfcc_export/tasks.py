@@ -37,12 +37,13 @@ COUNT_NAMES = (
     "record_attributes",
     "refinements",
 )
+DEFAULT_JOB = "attributes"
 NOT_RECORDED = "nothing was recorded as exported, so the next run exports these products again"
 
 
 def run_export(context: RunContext) -> None:
     profile = context.target
-    job = context.params.get("job", "attributes")
+    job = context.params.get("job", DEFAULT_JOB)
     mode = context.params.get("mode", "full")
     if job not in JOBS:
         raise RunFailed(f"Unknown export job '{job}' (known: {', '.join(JOBS)}).")
@@ -122,6 +123,16 @@ def finish_delivery(profile, context: RunContext, result: dict) -> None:
         result["alert"] = skipped > profile.skipped_alert_threshold
         context.done_with_warnings(f"SFCC imported the archive {skipped_text(outcome)}")
     context.set_result(result)
+
+
+def export_lock_key(params: dict) -> str:
+    return str(params.get("job", DEFAULT_JOB))
+
+
+def schedule_names(profile_id: int) -> list[str]:
+    from .signals import export_schedule_name
+
+    return [export_schedule_name(profile_id, job) for job in JOBS]
 
 
 def scheduled_export(profile_id: int, job: str) -> str:

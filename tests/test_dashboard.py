@@ -153,3 +153,66 @@ def test_the_dashboard_costs_the_same_queries_for_many_workflows_and_jobs(client
         page = client.get(reverse("admin:dashboard"))
     assert page.content.decode().count('class="failed-run"') == 10
     assert len(many) == len(few)
+
+
+def test_the_dashboard_costs_the_same_queries_with_3_and_30_connections_and_runs_of_every_kind(
+    client, fake_akeneo, tmp_path
+):
+    from django.contrib.contenttypes.models import ContentType
+
+    from connector.runs import registered_kinds
+    from sdm.models import SupplierJob, Workflow
+    from sfcc_export.models import ExportProfile
+
+    operator(client)
+    now = timezone.now()
+
+    def add_connections(start: int, end: int) -> None:
+        runs = []
+        for n in range(start, end):
+            connection = AkeneoConnection.objects.create(
+                name=f"pim-{n}", base_url=fake_akeneo.base_url, **SANDBOX_CREDENTIALS
+            )
+            workflow = Workflow.objects.create(name=f"w-{n}", connection=connection)
+            job = SupplierJob.objects.create(workflow=workflow, name=f"j-{n}", source_filename="x.csv")
+            profile = ExportProfile.objects.create(
+                name=f"shop-{n}", connection=connection, channel="ecommerce", output_dir=str(tmp_path)
+            )
+            targets = {
+                "connector.AkeneoConnection": connection,
+                "sdm.Workflow": workflow,
+                "sdm.SupplierJob": job,
+                "sfcc_export.ExportProfile": profile,
+            }
+            for kind in registered_kinds():
+                if not kind.target_model:
+                    continue
+                target = targets[kind.target_model]
+                for key in ("master", "pricebook") if kind.lock_key({"job": "master"}) else ("",):
+                    for status in (RunStatus.DONE, RunStatus.FAILED, RunStatus.WARNINGS, RunStatus.SKIPPED):
+                        runs.append(
+                            Run(
+                                kind=kind.code,
+                                target_type=ContentType.objects.get_for_model(target),
+                                target_id=target.pk,
+                                target_label=str(target),
+                                status=status,
+                                lock_key=key,
+                                params={"job": key} if key else {},
+                                started_at=now,
+                                finished_at=now,
+                                error="held" if status == RunStatus.SKIPPED else "",
+                            )
+                        )
+        Run.objects.bulk_create(runs)
+
+    add_connections(0, 3)
+    with CaptureQueriesContext(db_connection) as few:
+        page = client.get(reverse("admin:dashboard")).content.decode()
+    assert page.count('class="failed-run"') == 3 * 6  # structure, workflow, push, import, two export jobs
+    add_connections(3, 30)
+    with CaptureQueriesContext(db_connection) as many:
+        page = client.get(reverse("admin:dashboard")).content.decode()
+    assert page.count('class="failed-run"') == 30 * 6
+    assert "status-warnings" in page and "status-skipped" not in page  # the last run that ran, per job
+    assert len(many) == len(few)

@@ -80,7 +80,10 @@ def test_a_second_start_while_one_is_active_is_refused_by_the_database(target):
 
     assert caught.value.run == first
     assert f"run #{first.pk}" in str(caught.value)
-    assert Run.objects.count() == 1
+    assert Run.objects.active().get() == first
+    # The refusal leaves a trace: a skipped run naming the one that held the work.
+    skipped = Run.objects.exclude(pk=first.pk).get()
+    assert (skipped.status, skipped.held_by, skipped.kind) == (RunStatus.SKIPPED, first, "test_count")
     # Another kind on the same target is independent.
     assert start_run("test_fail", target).pk != first.pk
 

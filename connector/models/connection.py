@@ -87,6 +87,11 @@ class AkeneoConnection(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def health_problem(self) -> str:
+        """Why the PIM did not answer the last run or test, or "" (connector.health)."""
+        return self.last_check_message if self.last_check_ok is False else ""
+
     def client(self, *, interactive: bool = False) -> AkeneoClient:
         """An API client for this PIM.
 

@@ -23,10 +23,19 @@ class RunStatus(models.TextChoices):
     WARNINGS = "warnings", "Done with warnings"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+    # Never started: another run held the same work (``held_by``). Recorded so that a schedule or a
+    # click that lost the race leaves a trace instead of vanishing.
+    SKIPPED = "skipped", "Skipped"
 
 
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.IN_PROGRESS)
-TERMINAL_STATUSES = (RunStatus.DONE, RunStatus.WARNINGS, RunStatus.FAILED, RunStatus.CANCELLED)
+TERMINAL_STATUSES = (
+    RunStatus.DONE,
+    RunStatus.WARNINGS,
+    RunStatus.FAILED,
+    RunStatus.CANCELLED,
+    RunStatus.SKIPPED,
+)
 SUCCEEDED_STATUSES = (RunStatus.DONE, RunStatus.WARNINGS)
 
 
@@ -34,6 +43,7 @@ class RunTrigger(models.TextChoices):
     MANUAL = "manual", "Admin"
     SCHEDULE = "schedule", "Schedule"
     COMMAND = "command", "Command"
+    API = "api", "API"
 
 
 class RunQuerySet(models.QuerySet):
@@ -51,6 +61,17 @@ class Run(models.Model):
     target_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("target_type", "target_id")
     target_label = models.CharField(max_length=200)
+    # What of the target the run holds, beside its kind (an export's SFCC job): runs of one kind and
+    # target with different keys may run side by side (the kind's registry entry computes it).
+    lock_key = models.CharField(max_length=100, blank=True, default="")
+    held_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="For a skipped run: the run that held the same work.",
+    )
     status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
     trigger = models.CharField(max_length=20, choices=RunTrigger.choices, default=RunTrigger.MANUAL)
     requested_by = models.ForeignKey(
@@ -73,12 +94,12 @@ class Run(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            # The database, not the application, guarantees one active run per kind and target:
-            # a double click, a schedule during a manual run or two workers cannot both start.
+            # The database, not the application, guarantees one active run per kind, target and
+            # lock key: a double click, a schedule during a manual run or two workers cannot both start.
             models.UniqueConstraint(
-                fields=["kind", "target_type", "target_id"],
+                fields=["kind", "target_type", "target_id", "lock_key"],
                 condition=Q(status__in=["queued", "in_progress"]),
-                name="one_active_run_per_kind_and_target",
+                name="one_active_run_per_kind_target_and_key",
             ),
         ]
         indexes = [models.Index(fields=["target_type", "target_id", "kind", "-created_at"])]

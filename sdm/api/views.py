@@ -19,6 +19,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from connector.models import RunTrigger
 from connector.params import DB_MAX, ascii_int
 from connector.runs import RunAlreadyActive, start_run
 
@@ -316,7 +317,7 @@ class JobFinalize(APIView):
             state = feeds.job_state(job)
             return Response({"detail": f"Not finalized: {state.message}"}, status=status.HTTP_409_CONFLICT)
         try:
-            start_run(JOB_PUSH, job, user=request.user)
+            start_run(JOB_PUSH, job, user=request.user, trigger=RunTrigger.API)
         except RunAlreadyActive as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(_job_data(_job(request, job_id)), status=status.HTTP_202_ACCEPTED)
