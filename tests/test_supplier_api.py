@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from openpyxl import Workbook, load_workbook
 
+from connector.models import Run
 from connector.roles import OPERATOR, SDM_ADMIN
 from sdm.models import ApiToken, JobRow, SupplierJob
 from tests.sdm_helpers import make_workflow, sync_workflow
@@ -82,7 +83,7 @@ def xlsx_file() -> bytes:
 
 
 def test_the_whole_flow_over_http(live_server, project):
-    user_with(SDM_ADMIN)
+    supplier_user = user_with(SDM_ADMIN)
     api = Api(live_server.url, token(live_server.url, "supplier-bot"))
 
     projects = api.get("projects/").json()
@@ -121,6 +122,12 @@ def test_the_whole_flow_over_http(live_server, project):
     assert finalized.status_code == 202
     job = api.get(f"jobs/{job_id}/").json()
     assert job["status"] == "done", job
+    # The job's import and push say they came through the API, and whose token started them.
+    runs = Run.objects.filter(
+        target_id=SupplierJob.objects.get(public_id=job_id).pk, kind__startswith="sdm_job"
+    )
+    assert sorted(runs.values_list("kind", "trigger")) == [("sdm_job_import", "api"), ("sdm_job_push", "api")]
+    assert {run.requested_by_id for run in runs} == {supplier_user.pk}
     results = api.get(f"jobs/{job_id}/results/").json()
     assert [(r["identifier"], r["outcome"]) for r in results["results"]] == [
         ("API-1", "created"),
