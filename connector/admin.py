@@ -5,7 +5,6 @@ from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
@@ -13,6 +12,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from . import admin_mirror  # noqa: F401 - registers the mirror's pages
+from .admin_history import record
 from .admin_readonly import ReadOnlyAdmin
 from .admin_secrets import SecretFieldsAdmin
 from .checks import check_connection
@@ -20,7 +20,7 @@ from .dashboard import row_runs
 from .forms import AkeneoConnectionForm
 from .models import AkeneoConnection, Run, RunLogEntry
 from .params import ascii_int
-from .run_views import archive_file, duration_text, run_snapshot, run_summary, when_text
+from .run_views import archive_file, duration_text, run_snapshot, sync_status_page, when_text
 from .runs import kind_label, queue_run_from_admin, request_cancel
 from .tasks import STRUCTURE_SYNC
 
@@ -137,25 +137,17 @@ class AkeneoConnectionAdmin(SecretFieldsAdmin, admin.ModelAdmin):
         connection = self._connection_or_404(request, object_id)
         if not self.has_view_or_change_permission(request, connection):
             raise PermissionDenied
-        runs = list(Run.objects.for_target(connection, STRUCTURE_SYNC).select_related("requested_by")[:10])
-        current = runs[0] if runs else None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": connection,
-            "connection": connection,
-            "title": f"Synchronization of {connection}",
-            "current": current,
-            "snapshot": run_snapshot(current, site=self.admin_site.name, user=request.user)
-            if current
-            else None,
-            # Drawn from the same summary as the live block above, which the poll keeps redrawing.
-            "recent_runs": [run_summary(run) for run in runs],
-            "last_synced_text": when_text(connection.last_synced_at) or "never",
-            "can_sync": self._can(request, "sync"),
-            "change_url": self._change_url(connection),
-        }
-        return TemplateResponse(request, self.sync_status_template, context)
+        return sync_status_page(
+            self,
+            request,
+            connection,
+            STRUCTURE_SYNC,
+            template=self.sync_status_template,
+            can_sync=self._can(request, "sync"),
+            change_url=self._change_url(connection),
+            last_synced_at=connection.last_synced_at,
+            never_synced_noun="connection",
+        )
 
 
 class RunTargetFilter(admin.SimpleListFilter):
@@ -326,6 +318,11 @@ class RunAdmin(ReadOnlyAdmin):
         if not request.user.has_perm("connector.cancel_run"):
             raise PermissionDenied
         if request_cancel(run):
+            record(request, run, "Cancellation requested.")
+            if run.target is not None:
+                record(
+                    request, run.target, f"Cancellation of run #{run.pk} ({kind_label(run.kind)}) requested."
+                )
             messages.success(request, f"Cancellation of run #{run.pk} requested.")
         else:
             messages.warning(request, f"Run #{run.pk} is no longer running.")

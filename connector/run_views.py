@@ -297,3 +297,47 @@ def failed_rows(run: Run, site: str = "admin", user=None) -> dict[str, Any] | No
         if may_view(user, job_row)
         else "",
     }
+
+
+RECENT_SYNCS = 10
+
+
+def sync_status_page(
+    model_admin,
+    request,
+    target,
+    kind: str,
+    *,
+    template: str,
+    can_sync: bool,
+    change_url: str,
+    last_synced_at: datetime | None,
+    never_synced_noun: str,
+    **extra: Any,
+):
+    """A target's synchronization page (admin/connector/run/sync_status.html, extended per target):
+    its latest run followed live, its recent runs, Synchronize when ``can_sync``. ``extra`` goes to
+    the template as is."""
+    from django.template.response import TemplateResponse
+
+    runs = list(Run.objects.for_target(target, kind).select_related("requested_by")[:RECENT_SYNCS])
+    # A refused start (skipped) is listed, but the live block follows the run that did the work.
+    current = next((run for run in runs if run.status != RunStatus.SKIPPED), None)
+    site = model_admin.admin_site.name
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "original": target,
+        "target": target,
+        "title": f"Synchronization of {target}",
+        "current": current,
+        "snapshot": run_snapshot(current, site=site, user=request.user) if current else None,
+        # Drawn from the same summary as the live block above, which the poll keeps redrawing.
+        "recent_runs": [run_summary(run) for run in runs],
+        "last_synced_text": when_text(last_synced_at) or "never",
+        "can_sync": can_sync,
+        "change_url": change_url,
+        "never_synced_noun": never_synced_noun,
+        **extra,
+    }
+    return TemplateResponse(request, template, context)

@@ -231,18 +231,35 @@ def start_scheduled_run(kind: str, target: models.Model | None, params: dict[str
 
 
 def queue_run_from_admin(
-    request, kind: str, target: models.Model, params: dict[str, Any] | None = None
+    request,
+    kind: str,
+    target: models.Model,
+    params: dict[str, Any] | None = None,
+    *,
+    history: str = "",
 ) -> Run | None:
-    """What every admin run button does: queue it and say so, or say which run is already active."""
+    """What every admin run button does: queue it and say so, or say which run is already active;
+    either way the target's admin history says who asked (``history`` words it, else the kind)."""
     from django.contrib import messages
 
+    from .admin_history import record
+
+    what = history or f"{kind_label(kind)}{_params_text(params)}"
     try:
         run = start_run(kind, target, user=request.user, params=params)
     except RunAlreadyActive as exc:
         messages.warning(request, f"Not started: {exc}")
+        holder = f"run #{exc.run.pk}" if exc.run else "another run"
+        record(request, target, f"Not started: {what}; {holder} was already doing it.")
         return None
     messages.success(request, f"{kind_label(kind)} queued (run #{run.pk}).")
+    record(request, target, f"Started: {what} (run #{run.pk}).")
     return run
+
+
+def _params_text(params: dict[str, Any] | None) -> str:
+    shown = {name: value for name, value in (params or {}).items() if name in ("job", "mode")}
+    return "".join(f", {name} {value}" for name, value in shown.items())
 
 
 def _enqueue(run: Run) -> None:

@@ -12,8 +12,9 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
+from connector.admin_history import record
 from connector.admin_readonly import ReadableForViewers, setting_in_words
-from connector.models import Channel, Family, Locale, Run
+from connector.models import Channel, Family, Locale, Run, RunStatus
 from connector.pickers import (
     CodeListField,
     CronWidget,
@@ -25,7 +26,7 @@ from connector.pickers import (
     with_stored,
 )
 from connector.roles import SUPPLIER
-from connector.run_views import run_snapshot, run_summary, when_text
+from connector.run_views import sync_status_page
 from connector.runs import queue_run_from_admin
 
 from . import admin_derived, admin_jobs, admin_tokens  # noqa: F401 - registers their pages
@@ -240,11 +241,13 @@ class WorkflowAdmin(ReadableForViewers, admin.ModelAdmin):
         if request.method == "POST":
             if not can_configure:
                 raise PermissionDenied
-            count = save_selection(
+            saved = save_selection(
                 workflow, set(request.POST.getlist("include")), set(request.POST.getlist("create_options"))
             )
+            record(request, workflow, f"Attribute configuration saved: {saved.in_words()}.")
             messages.success(
-                request, f"Attribute configuration saved ({count} attributes). Click Synchronize to apply it."
+                request,
+                f"Attribute configuration saved ({saved.count} attributes). Click Synchronize to apply it.",
             )
             return HttpResponseRedirect(self._url("sdm_workflow_attributes", workflow))
         groups = attribute_tab(workflow)
@@ -273,29 +276,21 @@ class WorkflowAdmin(ReadableForViewers, admin.ModelAdmin):
         workflow = self._workflow_or_404(request, object_id)
         if not self.has_view_or_change_permission(request, workflow):
             raise PermissionDenied
-        runs = list(Run.objects.for_target(workflow, WORKFLOW_SYNC).select_related("requested_by")[:10])
-        current = runs[0] if runs else None
-        last_done = next((r for r in runs if r.status == "done"), None)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": workflow,
-            "workflow": workflow,
-            "title": f"Synchronization of {workflow}",
-            "current": current,
-            "snapshot": (
-                run_snapshot(current, site=self.admin_site.name, user=request.user) if current else None
-            ),
-            "last_synced_text": when_text(workflow.last_synced_at) or "never",
-            "last_result": last_done.result if last_done else {},
-            "counts": {
+        last_done = Run.objects.for_target(workflow, WORKFLOW_SYNC).filter(status=RunStatus.DONE).first()
+        return sync_status_page(
+            self,
+            request,
+            workflow,
+            WORKFLOW_SYNC,
+            template="admin/sdm/workflow/sync_status.html",
+            can_sync=request.user.has_perm("sdm.sync_workflow"),
+            change_url=self._url("sdm_workflow_change", workflow),
+            last_synced_at=workflow.last_synced_at,
+            never_synced_noun="workflow",
+            last_result=last_done.result if last_done else {},
+            counts={
                 "SDM attributes": SdmAttribute.objects.filter(workflow=workflow).count(),
                 "display groups": DisplayGroup.objects.filter(workflow=workflow).count(),
                 "hierarchies": Hierarchy.objects.filter(workflow=workflow).count(),
             },
-            # Drawn from the same summary as the live block above, which the poll keeps redrawing.
-            "recent_runs": [run_summary(run) for run in runs],
-            "can_sync": request.user.has_perm("sdm.sync_workflow"),
-            "change_url": self._url("sdm_workflow_change", workflow),
-        }
-        return TemplateResponse(request, "admin/sdm/workflow/sync_status.html", context)
+        )

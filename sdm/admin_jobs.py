@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from connector.admin_history import record
 from connector.akeneo import AkeneoError
 from connector.labels import attribute_type_label, label_in
 from connector.models import Run
@@ -297,17 +298,19 @@ class SupplierJobAdmin(admin.ModelAdmin):
             action = request.POST.get("action", "save")
             if action in ("suggestions", "plan"):
                 result = auto_map_values(job, plan_new_options=action == "plan")
-                messages.success(
-                    request,
+                summary = (
                     f"{result.mapped} values mapped, {result.to_create} new options planned, "
-                    f"{result.unmapped} still unmapped.",
+                    f"{result.unmapped} still unmapped"
                 )
+                record(request, job, f"Value mapping: suggestions applied ({summary}).")
+                messages.success(request, f"{summary}.")
                 return HttpResponseRedirect(request.get_full_path())
             try:
                 count = save_mappings(job, choices_from_post(job, request.POST))
             except MappingRefused as exc:
                 errors = exc.errors
             else:
+                record(request, job, f"Value mapping saved ({count} values).")
                 messages.success(request, f"Value mapping saved ({count} values).")
                 return HttpResponseRedirect(request.get_full_path())
         page = step_page(job, tab=tab, only_unmapped=only_unmapped, page_number=request.GET.get("page", 1))

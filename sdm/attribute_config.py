@@ -135,8 +135,34 @@ def included_attribute_codes(workflow: Workflow) -> set[str]:
 
 
 @transaction.atomic
-def save_selection(workflow: Workflow, included: set[str], allow_option_creation: set[str]) -> int:
+@dataclass(frozen=True)
+class SelectionSaved:
+    """What a save of the attribute tab changed, for its message and the admin history."""
+
+    count: int
+    included: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+    options_allowed: tuple[str, ...] = ()
+    options_refused: tuple[str, ...] = ()
+
+    def in_words(self, shown: int = 20) -> str:
+        parts = [
+            f"{what}: {', '.join(codes[:shown])}{' …' if len(codes) > shown else ''}"
+            for what, codes in (
+                ("included", self.included),
+                ("excluded", self.excluded),
+                ("new options allowed", self.options_allowed),
+                ("new options no longer allowed", self.options_refused),
+            )
+            if codes
+        ]
+        return "; ".join(parts) or "nothing changed"
+
+
+@transaction.atomic  # the tab is replaced whole: never half of it
+def save_selection(workflow: Workflow, included: set[str], allow_option_creation: set[str]) -> SelectionSaved:
     """Store the whole tab: every live attribute gets a row. Locked attributes stay included."""
+    before = selection_state(workflow)
     locks = locked_attributes(workflow)
     attributes = Attribute.objects.live().filter(connection=workflow.connection).values_list("code", "type")
     rows = [
@@ -150,7 +176,19 @@ def save_selection(workflow: Workflow, included: set[str], allow_option_creation
     ]
     AttributeSelection.objects.filter(workflow=workflow).delete()
     AttributeSelection.objects.bulk_create(rows, batch_size=500)
-    return len(rows)
+    # An attribute without a row was included, without new options (attribute_tab's default).
+    was = {row.attribute_code: before.get(row.attribute_code, (True, False)) for row in rows}
+    return SelectionSaved(
+        count=len(rows),
+        included=tuple(sorted(r.attribute_code for r in rows if r.included and not was[r.attribute_code][0])),
+        excluded=tuple(sorted(r.attribute_code for r in rows if not r.included and was[r.attribute_code][0])),
+        options_allowed=tuple(
+            sorted(r.attribute_code for r in rows if r.allow_option_creation and not was[r.attribute_code][1])
+        ),
+        options_refused=tuple(
+            sorted(r.attribute_code for r in rows if not r.allow_option_creation and was[r.attribute_code][1])
+        ),
+    )
 
 
 def _codes_in_groups(workflow: Workflow, groups: list[str]) -> set[str]:

@@ -334,9 +334,12 @@ class ExportProfileAdmin(ReadableForViewers, SecretFieldsAdmin, admin.ModelAdmin
             messages.error(request, "Set the profile's SFCC instance URL, API client id and secret first.")
             return HttpResponseRedirect(change_url)
         run = queue_run_from_admin(
-            request, EXPORT, profile, params={"job": archive.job, "redeliver": archive.pk}
+            request,
+            EXPORT,
+            profile,
+            params={"job": archive.job, "redeliver": archive.pk},
+            history=f"delivery again of the site archive {archive}",
         )
         if run is None:
             return HttpResponseRedirect(change_url)
-        self.log_change(request, profile, f"Delivered again the site archive {archive} (run #{run.pk}).")
         return HttpResponseRedirect(reverse(f"{self.admin_site.name}:connector_run_change", args=[run.pk]))

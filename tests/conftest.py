@@ -53,6 +53,30 @@ def fake_akeneo(sandbox_catalog_factory):
 
 
 # ---------------------------------------------------------------------------------------------
+# People and workflows most tests need: a staff user of a role, a synced workflow on the sandbox.
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def role_user(db):
+    """``role_user(role, username, client=...)``: tests/users.staff_user."""
+    from tests.users import staff_user
+
+    return staff_user
+
+
+@pytest.fixture
+def synced_workflow(fake_akeneo):
+    """A workflow on the sandbox PIM (tests/sdm_helpers.make_workflow), synced once."""
+    from connector.models import RunStatus
+    from tests.sdm_helpers import make_workflow, sync_workflow
+
+    workflow = make_workflow(fake_akeneo)
+    assert sync_workflow(workflow).status == RunStatus.DONE
+    return workflow
+
+
+# ---------------------------------------------------------------------------------------------
 # The schema tests skipped for want of SFCC's XSDs (tests/sfcc_xsd.py): one line in the summary.
 # ---------------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from connector.runs import start_run
 from connector.sandbox import SANDBOX_CREDENTIALS
 from sdm.models import Workflow
 from sdm.tasks import WORKFLOW_SYNC
+from tests.users import staff_user
 
 
 def make_workflow(
@@ -31,12 +32,9 @@ def sync_workflow(workflow: Workflow):
 
 def sdm_admin_api_key(client, username: str = "bot", role: str | None = None) -> str:
     """An API token of a new user of ``role`` (default: SDM admin), made through the API itself."""
-    from django.contrib.auth.models import Group, User
-
     from connector.roles import SDM_ADMIN
 
-    user = User.objects.create_user(username, password=f"pw-{username}", is_staff=True)
-    user.groups.add(Group.objects.get(name=role or SDM_ADMIN))
+    staff_user(role or SDM_ADMIN, username)
     answer = client.post(
         "/api/v1/auth/token/",
         {"username": username, "password": f"pw-{username}", "name": "t"},

@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 
 from connector.roles import SDM_ADMIN
 from sdm.feeds import issue_token
 from sdm.jobs import import_supplier_file
 from tests.sdm_helpers import make_workflow, sync_workflow
+from tests.users import staff_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,8 +34,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(
     feed = tmp_path / "feed.csv"
     feed.write_text("sku,family,name-en_US,color\nST-1,accessories,Bag,Black\n", encoding="utf-8")
     import_supplier_file(workflow, feed)
-    user = User.objects.create_user("fuzzer", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=SDM_ADMIN))
+    user = staff_user(SDM_ADMIN, "fuzzer")
     _, key = issue_token(user, "schemathesis")
     common = [
         shutil.which("st", path=str(Path(sys.executable).parent)) or "st",

@@ -9,13 +9,14 @@ import re
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from connector.roles import BUSINESS_CONSULTANT, OPERATOR, SDM_ADMIN
 from connector.users import create_user
 from sdm.feeds import hash_key
 from sdm.models import ApiToken
 from tests.sdm_helpers import make_workflow
+from tests.users import staff_user
 
 pytestmark = pytest.mark.django_db
 ADD = "/admin/sdm/apitoken/add/"
@@ -31,10 +32,7 @@ def supplier(fake_akeneo):
 
 
 def staff_with(client, role: str, name: str) -> User:
-    user = User.objects.create_user(name, password="pw-" + name, is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
-    return user
+    return staff_user(role, name, client=client)
 
 
 def key_on(page: str) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
 from connector.models import AkeneoConnection, Run, RunStatus
@@ -20,6 +19,7 @@ from sfcc_export.models import ExportProfile
 from sfcc_export.tasks import EXPORT
 from tests.browser import fill_connection_form, logged_in_page
 from tests.sdm_helpers import make_workflow, sync_workflow
+from tests.users import staff_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -31,8 +31,7 @@ def login_as(browser, live_server):
 
     def login(role: str):
         name = role.lower().replace(" ", "-")
-        user = User.objects.create_user(name, password="pw-" + name, is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
+        staff_user(role, name)
         page = logged_in_page(
             browser, live_server.url, name, "pw-" + name, viewport={"width": 1280, "height": 900}
         )

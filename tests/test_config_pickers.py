@@ -17,6 +17,7 @@ from sdm.models import Workflow, WorkflowStep
 from sfcc_export.models import ExportProfile
 from tests.sdm_helpers import make_workflow, sdm_admin_api_key
 from tests.sfcc_helpers import make_profile
+from tests.users import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -286,7 +287,6 @@ def test_the_api_refuses_unknown_project_targets_naming_each(client, fake_akeneo
 
 
 def test_viewers_read_the_settings_in_words(client, profile):
-    from django.contrib.auth.models import Group
 
     from connector.roles import OPERATOR
 
@@ -294,9 +294,7 @@ def test_viewers_read_the_settings_in_words(client, profile):
     WorkflowStep.objects.create(
         workflow=workflow, name="Basics", config={"attributes": ["name", "ean"], "required": ["name"]}
     )
-    viewer = User.objects.create_user("olivia", password="pw", is_staff=True)
-    viewer.groups.add(Group.objects.get(name=OPERATOR))
-    client.force_login(viewer)
+    staff_user(OPERATOR, client=client)
 
     html = page(client, reverse("admin:sfcc_export_exportprofile_change", args=[profile.pk]))
     assert "en_US → x-default" in html and "fr_FR → fr-FR" in html

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,6 +16,7 @@ from connector.roles import OPERATOR
 from connector.runs import start_run
 from connector.sandbox import SANDBOX_CREDENTIALS
 from connector.tasks import STRUCTURE_SYNC
+from tests.users import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +29,7 @@ def connection(fake_akeneo):
 
 
 def operator(client) -> User:
-    user = User.objects.create_user("olivia", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=OPERATOR))
-    client.force_login(user)
-    return user
+    return staff_user(OPERATOR, client=client)
 
 
 def test_the_dashboard_shows_the_last_run_the_next_schedule_and_the_weeks_failures(

@@ -6,7 +6,6 @@ import threading
 import time
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.db import connection, connections
 from django.urls import reverse
 
@@ -17,6 +16,7 @@ from connector.sandbox import FakeAkeneo
 from sfcc_export.models import ExportedItem
 from sfcc_export.tasks import EXPORT
 from tests.sfcc_helpers import make_profile
+from tests.users import staff_user
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -54,9 +54,7 @@ def test_a_running_export_cancelled_in_the_admin_stops_at_the_next_page(
         while Run.objects.get(pk=run.pk).progress_done < 100:
             assert worker.is_alive() and time.monotonic() < deadline, "the export made no progress"
             worker.join(timeout=0.05)  # a pause between reads, not a timing assumption
-        user = User.objects.create_user("olivia", password="pw", is_staff=True)
-        user.groups.add(Group.objects.get(name=OPERATOR))
-        client.force_login(user)
+        staff_user(OPERATOR, client=client)
 
         response = client.post(reverse("admin:connector_run_cancel", args=[run.pk]))
         worker.join(timeout=60)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from connector.models import AkeneoConnection
@@ -16,6 +15,7 @@ from connector.sandbox import SANDBOX_CREDENTIALS
 from sdm.models import Workflow
 from sfcc_export.models import ExportProfile
 from tests.sfcc_helpers import LOCALES
+from tests.users import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -93,9 +93,7 @@ def test_a_failed_connection_test_leaves_the_step_to_do(admin_client, fake_akene
 
 
 def test_a_step_the_user_may_not_take_is_shown_without_a_link(client):
-    user = User.objects.create_user("olivia", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=OPERATOR))
-    client.force_login(user)
+    staff_user(OPERATOR, client=client)
 
     html = client.get(reverse("admin:index")).content.decode()
 

@@ -245,10 +245,8 @@ def test_values_are_written_as_a_person_writes_them(table_pim, django_assert_max
 
 # ---------------------------------------------------------------------------- pages
 @pytest.fixture
-def workflow(fake_akeneo):
-    workflow = make_workflow(fake_akeneo)
-    assert sync_workflow(workflow).status == "done"
-    return workflow
+def workflow(synced_workflow):
+    return synced_workflow
 
 
 def change_url(obj) -> str:

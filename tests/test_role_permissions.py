@@ -4,7 +4,7 @@ and to the change forms: permissions are enforced by the views, not only hidden 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from connector.models import Run, RunStatus
@@ -13,6 +13,7 @@ from connector.tasks import STRUCTURE_SYNC
 from sdm.jobs import import_supplier_file
 from sfcc_export.models import ExportProfile
 from tests.sdm_helpers import make_workflow, sync_workflow
+from tests.users import staff_user
 
 pytestmark = pytest.mark.django_db
 BC, SDM, OP = BUSINESS_CONSULTANT, SDM_ADMIN, OPERATOR
@@ -50,9 +51,7 @@ def objects(fake_akeneo, tmp_path):
 
 
 def post_as(client, role: str, url: str, data: dict | None = None):
-    user = User.objects.create_user(f"user-{User.objects.count()}", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
+    staff_user(role, f"user-{User.objects.count()}", client=client)
     return client.post(url, data or {})
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from connector.middleware import TIME_ZONE_COOKIE
@@ -25,6 +25,7 @@ from sfcc_export.tasks import EXPORT
 from tests.sdm_helpers import make_workflow, sync_workflow
 from tests.sfcc_helpers import make_profile
 from tests.test_sdm_push import new_row, write_csv
+from tests.users import staff_user
 
 pytestmark = pytest.mark.django_db
 PRODUCTS = "/api/rest/v1/products-uuid"
@@ -39,10 +40,7 @@ def connection(fake_akeneo):
 
 @pytest.fixture
 def operator(client):
-    user = User.objects.create_user("olivia", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=OPERATOR))
-    client.force_login(user)
-    return user
+    return staff_user(OPERATOR, client=client)
 
 
 def run_page(client, run: Run) -> str:
@@ -316,9 +314,7 @@ def test_without_a_count_from_the_pim_the_last_run_gives_an_estimate(fake_akeneo
 def test_a_run_page_links_only_to_pages_the_user_may_open(client, exported):
     from connector.roles import SDM_ADMIN
 
-    user = User.objects.create_user("sam", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=SDM_ADMIN))  # sees runs, not export profiles
-    client.force_login(user)
+    staff_user(SDM_ADMIN, "sam", client=client)  # sees runs, not export profiles
     profile_page = reverse("admin:sfcc_export_exportprofile_change", args=[exported.target_id])
     assert client.get(profile_page).status_code == 403
 

@@ -17,7 +17,6 @@ from sdm.jobs import import_supplier_file
 from sdm.models import JobRow
 from sdm.tasks import JOB_PUSH
 from sdm.url_fetch import FetchRefused, check_address, safe_file_name
-from tests.sdm_helpers import make_workflow, sync_workflow
 from tests.test_sdm_push import write_csv
 
 HEADERS = ["sku", "family", "name-en_US", "main_image"]
@@ -100,10 +99,8 @@ def media_server():
 
 
 @pytest.fixture
-def workflow(db, fake_akeneo):
-    workflow = make_workflow(fake_akeneo)
-    assert sync_workflow(workflow).status == RunStatus.DONE
-    return workflow
+def workflow(synced_workflow):
+    return synced_workflow
 
 
 def push_urls(workflow, tmp_path, urls: dict[str, str]):

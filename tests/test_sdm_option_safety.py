@@ -12,7 +12,7 @@ from connector.runs import start_run
 from sdm.jobs import import_supplier_file
 from sdm.models import AttributeSelection, JobRow, ValueMapping
 from sdm.tasks import JOB_PUSH
-from tests.sdm_helpers import make_workflow, sdm_admin_api_key, sync_workflow
+from tests.sdm_helpers import sdm_admin_api_key
 from tests.test_sdm_push import new_row, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +21,9 @@ HEADERS = ["sku", "family", "categories", "Name-en_US", "material", "color"]
 
 
 @pytest.fixture
-def workflow(fake_akeneo):
-    cache.clear()
-    workflow = make_workflow(fake_akeneo)
-    assert sync_workflow(workflow).status == "done"
-    return workflow
+def workflow(synced_workflow):
+    cache.clear()  # the API throttle keeps its counts in the cache: start from zero
+    return synced_workflow
 
 
 def bamboo_job(workflow, tmp_path):

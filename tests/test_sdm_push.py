@@ -65,10 +65,8 @@ def new_row(n: int, **overrides) -> dict:
 
 
 @pytest.fixture
-def workflow(fake_akeneo):
-    workflow = make_workflow(fake_akeneo)
-    assert sync_workflow(workflow).status == RunStatus.DONE
-    return workflow
+def workflow(synced_workflow):
+    return synced_workflow
 
 
 def push(job):

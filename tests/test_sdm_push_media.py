@@ -8,12 +8,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from connector.models import RunStatus
 from connector.runs import start_run
 from sdm.jobs import import_supplier_file
 from sdm.models import JobRow, MediaFile
 from sdm.tasks import JOB_PUSH
-from tests.sdm_helpers import make_workflow, sync_workflow
 from tests.test_sdm_push import write_csv
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +20,8 @@ UPLOADS = "/api/rest/v1/media-files"
 
 
 @pytest.fixture
-def workflow(fake_akeneo):
-    workflow = make_workflow(fake_akeneo)
-    assert sync_workflow(workflow).status == RunStatus.DONE
-    return workflow
+def workflow(synced_workflow):
+    return synced_workflow
 
 
 def image_of(pim, identifier):

@@ -14,17 +14,14 @@ from sdm.models import AttributeSelection, ValueMapping
 from sdm.option_creation import create_planned_options
 from sdm.tasks import JOB_PUSH
 from sdm.value_mapping import auto_map_values, collect_values
-from tests.sdm_helpers import make_workflow, sync_workflow
 from tests.test_sdm_push import new_row, write_csv
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def workflow(fake_akeneo):
-    workflow = make_workflow(fake_akeneo)
-    sync_workflow(workflow)
-    return workflow
+def workflow(synced_workflow):
+    return synced_workflow
 
 
 def mapping(job, attribute, raw) -> ValueMapping:

@@ -5,14 +5,13 @@ number of queries whatever the job's size."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from connector.roles import OPERATOR
 from sdm.jobs import import_supplier_file
 from sdm.models import AttributeSelection
-from tests.sdm_helpers import make_workflow, sync_workflow
 from tests.test_sdm_push import write_csv
+from tests.users import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +19,8 @@ HEADERS = ["sku", "family", "color", "material", "certifications"]
 
 
 @pytest.fixture
-def workflow(fake_akeneo):
-    workflow = make_workflow(fake_akeneo)
-    assert sync_workflow(workflow).status == "done"
+def workflow(synced_workflow):
+    workflow = synced_workflow
     AttributeSelection.objects.create(workflow=workflow, attribute_code="color", allow_option_creation=True)
     return workflow
 
@@ -128,9 +126,7 @@ def test_saving_accepting_suggestions_and_planning_new_options(admin_client, wor
 
 def test_an_operator_sees_the_step_but_cannot_change_it(client, workflow, tmp_path):
     job = job_with(workflow, tmp_path, 2)
-    operator = User.objects.create_user("olivia", password="pw", is_staff=True)
-    operator.groups.add(Group.objects.get(name=OPERATOR))
-    client.force_login(operator)
+    staff_user(OPERATOR, client=client)
 
     page = client.get(step_url(job))
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from django.apps import apps as django_apps
 from django.contrib import admin
-from django.contrib.auth.models import Group, User
 from django.db import connection as db
 from django.urls import NoReverseMatch, reverse
 
@@ -25,6 +24,7 @@ from connector.scrub import scrub
 from connector.tasks import STRUCTURE_SYNC
 from sdm.models import Workflow
 from sfcc_export.models import ExportProfile
+from tests.users import staff_user
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,10 +128,7 @@ def admin_pages() -> list[str]:
 
 @pytest.mark.parametrize("role", [None, BUSINESS_CONSULTANT, SDM_ADMIN, OPERATOR])
 def test_no_admin_page_shows_a_secret_to_anyone(client, configured, role):
-    user = User.objects.create_user("someone", password="pw", is_staff=True, is_superuser=role is None)
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
+    staff_user(role, "someone", client=client, superuser=role is None)
     pages = admin_pages()
     assert len(pages) > 40
     shown = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django_q.models import Schedule
 
@@ -16,6 +16,7 @@ from sfcc_export.signals import export_schedule_name
 from sfcc_export.tasks import EXPORT, scheduled_export
 from tests.sfcc_helpers import make_profile
 from tests.sfcc_xsd import assert_archive_valid, require_xsds
+from tests.users import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +29,7 @@ def profile(fake_akeneo, tmp_path):
 
 
 def login(client, role: str | None, name: str) -> User:
-    user = User.objects.create_user(name, password="pw", is_staff=True)
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
-    return user
+    return staff_user(role, name, client=client)
 
 
 def form_data(profile: ExportProfile, **changes) -> dict:

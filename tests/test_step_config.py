@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from connector.roles import OPERATOR
@@ -13,6 +12,7 @@ from sdm.attribute_config import locked_attributes
 from sdm.models import WorkflowStep
 from sdm.step_config import DependencyRule, StepConfig, parse_step_config, store_step_config
 from tests.sdm_helpers import make_workflow, sync_workflow
+from tests.users import staff_user
 
 VALID = {
     "attributes": ["name-en_US", "description-ecommerce-en_US", "color"],
@@ -304,9 +304,7 @@ def test_viewers_read_a_malformed_step_in_words_and_the_sync_flags_only_valid_co
     assert locks["season"] == "Dependency trigger (step 'Basics')"
     assert locks["material"] == "Dependency trigger (step 'Basics')"
 
-    viewer = User.objects.create_user("olivia", password="pw", is_staff=True)
-    viewer.groups.add(Group.objects.get(name=OPERATOR))
-    client.force_login(viewer)
+    staff_user(OPERATOR, client=client)
     response = client.get(reverse("admin:sdm_workflow_change", args=[workflow.pk]))
     assert response.status_code == 200
     html = response.content.decode()

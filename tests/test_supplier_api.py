@@ -8,7 +8,7 @@ import io
 
 import pytest
 import requests
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from openpyxl import Workbook, load_workbook
 
@@ -16,6 +16,7 @@ from connector.models import Run
 from connector.roles import OPERATOR, SDM_ADMIN
 from sdm.models import ApiToken, JobRow, SupplierJob
 from tests.sdm_helpers import make_workflow, sync_workflow
+from tests.users import staff_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 COLUMNS = ["sku", "family", "categories", "name-en_US", "name-fr_FR", "color"]
@@ -34,10 +35,7 @@ def project(fake_akeneo):
 
 
 def user_with(role: str | None, name: str = "supplier-bot") -> User:
-    user = User.objects.create_user(name, password="pw-" + name, is_staff=True)
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
+    return staff_user(role, name)
 
 
 def token(base: str, name: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from connector import models
@@ -12,6 +12,7 @@ from connector.roles import BUSINESS_CONSULTANT, OPERATOR
 from connector.runs import start_run
 from connector.sandbox import SANDBOX_CREDENTIALS
 from connector.tasks import STRUCTURE_SYNC
+from tests.users import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -46,10 +47,7 @@ def connect(pim) -> AkeneoConnection:
 
 
 def user_with_role(role: str | None, name: str) -> User:
-    user = User.objects.create_user(name, password="pw-" + name, is_staff=True)
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
+    return staff_user(role, name)
 
 
 def admin_urls(connection: AkeneoConnection, run: Run) -> list[str]:
@@ -103,8 +101,14 @@ def test_a_second_synchronize_while_one_is_active_says_so(admin_client, fake_ake
         reverse("admin:connector_akeneoconnection_sync", args=[connection.pk]), follow=True
     )
 
-    assert f"already running (run #{active.pk}, in progress)" in response.content.decode()
-    assert Run.objects.count() == 1
+    page = response.content.decode()
+    assert f"already running (run #{active.pk}, in progress)" in page
+    assert Run.objects.active().get() == active
+    skipped = Run.objects.exclude(pk=active.pk).get()  # the refusal, recorded
+    assert (skipped.status, skipped.held_by) == (RunStatus.SKIPPED, active)
+    # The page still follows the run that does the work; the refusal is listed below it.
+    assert f"<h2>Run #{active.pk} " in page
+    assert f'<tr data-run-id="{skipped.pk}">' in page
 
 
 def test_every_page_renders_for_a_business_consultant(client, fake_akeneo):
