@@ -3,7 +3,8 @@ their live block, so what the page first shows and what the poll redraws never d
 
 Dates are in the active time zone (the user's, see ``connector.middleware.UserTimeZone``) and in
 words, durations too ("3 min 12 s", "queued"); counters are the ones that mean something for the
-run's kind; an export lists its archives, a push names its failed rows.
+run's kind; an export lists its archives, and a kind may name what it could not do (a push: its
+failed rows, from sdm.run_failures).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
@@ -23,7 +23,6 @@ from .models import Run, RunLogEntry, RunStatus
 from .runs import DEFAULT_VIEW, KindView, get_kind, kind_label
 
 LOG_TAIL = 200
-FAILED_ROWS_SHOWN = 20
 DATE_FORMAT = "j M Y, H:i"  # 2 Dec 2026, 14:05
 
 
@@ -176,7 +175,7 @@ def run_snapshot(run: Run, min_level: int | None = None, site: str = "admin", us
         **run_summary(run),
         "target_url": target_url(run, site, user),
         "archives": archives(run, site),
-        "failures": failed_rows(run, site, user),
+        "failures": failures(run, site, user),
         "log": [
             {
                 "time": dateformat.format(timezone.localtime(e.created_at), "H:i:s"),
@@ -186,6 +185,15 @@ def run_snapshot(run: Run, min_level: int | None = None, site: str = "admin", us
             for e in reversed(list(log_entries(run, min_level)))
         ],
     }
+
+
+def failures(run: Run, site: str, user) -> dict[str, Any] | None:
+    """What the run could not do, named, as its kind tells (a push: its failed rows), or None."""
+    try:
+        named = get_kind(run.kind).failures
+    except LookupError:
+        return None
+    return named(run, site, user) if named else None
 
 
 def may_view(user, model) -> bool:
@@ -265,38 +273,6 @@ def archives(run: Run, site: str = "admin") -> list[dict[str, Any]]:
                 }
             )
     return listed
-
-
-# ---------------------------------------------------------------------------------------- failures
-
-
-def failed_rows(run: Run, site: str = "admin", user=None) -> dict[str, Any] | None:
-    """The rows a push could not push, named (file line, identifier, the PIM's message)."""
-    if run.kind != "sdm_job_push" or run.started_at is None:
-        return None
-    job_row = apps.get_model("sdm", "JobRow")
-    # A row records when it was pushed: this run's are those pushed while it ran. A row failed
-    # here and pushed again by a later run belongs to that run now.
-    rows = job_row.objects.filter(job_id=run.target_id, outcome="failed", pushed_at__gte=run.started_at)
-    if run.finished_at:
-        rows = rows.filter(pushed_at__lte=run.finished_at)
-    listed = rows.count()
-    counted = (run.counters or {}).get("failed", 0)
-    if not listed and not counted:
-        return None
-    opts = job_row._meta
-    return {
-        # The counters are flushed a little after the rows are saved: while the push goes on, the
-        # rows may be ahead.
-        "failed": max(listed, counted),
-        "listed": listed,
-        "pushed_again": max(0, counted - listed),
-        "rows": list(rows.order_by("line").values("line", "identifier", "message")[:FAILED_ROWS_SHOWN]),
-        "url": reverse(f"{site}:{opts.app_label}_{opts.model_name}_changelist")
-        + f"?job__id__exact={run.target_id}&outcome__exact=failed"
-        if may_view(user, job_row)
-        else "",
-    }
 
 
 RECENT_SYNCS = 10

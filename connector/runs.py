@@ -73,6 +73,9 @@ class RunKind:
     # Called once the run has ended, with its status and the exception that ended it (if any), to
     # note whether the systems it called answered (connector.health.pim_health).
     health: Callable[[Run, str, BaseException | None], None] | None = None
+    # For the run page: what the run could not do, named ({"failed", "listed", "pushed_again",
+    # "rows": [{"line", "identifier", "message"}], "url"}), given the run, the admin site and the user.
+    failures: Callable[[Run, str, Any], dict[str, Any] | None] | None = None
 
 
 _KINDS: dict[str, RunKind] = {}

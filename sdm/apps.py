@@ -8,7 +8,7 @@ class SdmConfig(AppConfig):
     def ready(self) -> None:
         from connector import health, roles, runs
 
-        from . import signals, tasks  # noqa: F401 - signals connects receivers
+        from . import run_failures, signals, tasks  # noqa: F401 - signals connects receivers
 
         runs.register_kind(
             tasks.WORKFLOW_SYNC,
@@ -29,6 +29,7 @@ class SdmConfig(AppConfig):
             owner=job_of_workflow,
             view=runs.KindView(("row", "rows"), ("created", "updated", "skipped", "failed")),
             health=health.pim_health(tasks.connection_of_job),
+            failures=run_failures.failed_rows,
         )
         runs.register_kind(
             tasks.JOB_IMPORT,

@@ -29,7 +29,7 @@ from connector.akeneo.parallel import created_pieces, pages_of_searches
 from connector.akeneo.search import Search
 
 from .images import ImageResolver
-from .models import ExportedItem, ExportProfile, RemovalMode
+from .models import ExportedItem, ExportProfile, ExportWatermark, RemovalMode
 from .records import RecordBuilder, linked_products
 from .spool import Spool
 from .structure import CatalogStructure
@@ -525,11 +525,23 @@ class CatalogExport:
         self.spool.list_roots_of_listed_groups()
 
     # -------------------------------------------------------------------- commit
-    def commit(self) -> None:
-        """Record what SFCC now holds. Call only once the files are delivered."""
+    def commit(self, watermarks: dict[str, datetime] | None = None, run=None) -> None:
+        """Record what SFCC now holds and, with it, how far each job got (``watermarks``: job -> PIM
+        update date), in one transaction. Call only once the files are delivered."""
         now = timezone.now()
         delete = self.profile.removal_mode == RemovalMode.DELETE
         with transaction.atomic():
+            ExportWatermark.objects.bulk_create(
+                [
+                    ExportWatermark(
+                        profile=self.profile, job=job, reached_at=reached, run=run, recorded_at=now
+                    )
+                    for job, reached in (watermarks or {}).items()
+                ],
+                update_conflicts=True,
+                unique_fields=["profile", "job"],
+                update_fields=["reached_at", "run", "recorded_at"],
+            )
             batch: list[ExportedItem] = []
             for sfcc_id, kind, online in self.spool.written():
                 batch.append(

@@ -19,7 +19,7 @@ from .attributes import custom_attributes
 from .catalog_export import CatalogExport, CatalogFiles
 from .entities import export_entities
 from .images import STATIC_IMAGES
-from .models import EXPORT_JOBS, READ_JOBS, DeliveryTarget, ExportProfile
+from .models import EXPORT_JOBS, READ_JOBS, DeliveryTarget, ExportProfile, ExportWatermark
 from .record_grouping import record_group
 from .structure import load_structure
 from .writers.metadata import GroupDefinition, write_product_extensions
@@ -91,15 +91,12 @@ def export_metadata(profile: ExportProfile, jobs: tuple[str, ...], folder: Path)
     }
 
 
-def last_watermark(profile: ExportProfile, job: str) -> datetime | None:
-    """The PIM update date reached by the latest successful run that exported ``job``."""
-    run = (
-        Run.objects.for_target(profile)
-        .filter(status__in=SUCCEEDED_STATUSES, result__watermarks__has_key=job)
-        .order_by("-finished_at", "-pk")
-        .first()
+def last_watermarks(profile: ExportProfile, jobs: list[str]) -> dict[str, datetime | None]:
+    """The PIM update date each job has delivered up to (None: never delivered)."""
+    reached = dict(
+        ExportWatermark.objects.filter(profile=profile, job__in=jobs).values_list("job", "reached_at")
     )
-    return datetime.fromisoformat(run.result["watermarks"][job]) if run else None
+    return {job: reached.get(job) for job in jobs}
 
 
 def estimated_total(profile: ExportProfile, run: Run, mode: str) -> int | None:
@@ -141,7 +138,7 @@ def export_catalogs(
     ``deliver`` runs once the files are written; only if it returns is the export recorded as done.
     """
     pass_jobs = [job for job in PASS_JOBS if job in jobs]
-    previous = {job: last_watermark(profile, job) for job in pass_jobs}
+    previous = last_watermarks(profile, pass_jobs)
     since = None
     if mode == "differential":
         if any(stamp is None for stamp in previous.values()):
@@ -197,12 +194,12 @@ def export_catalogs(
             if files.pricebooks:
                 written += sorted(files.pricebooks.glob("*.xml"))
             deliver()
-            export.commit()
+            watermark = outcome.watermark or since
+            if watermark is None:
+                watermark = max((stamp for stamp in previous.values() if stamp), default=None)
+            export.commit({job: watermark for job in pass_jobs} if watermark else {}, run=progress.run)
         finally:
             export.close()
-    watermark = outcome.watermark or since
-    if watermark is None:
-        watermark = max((stamp for stamp in previous.values() if stamp), default=None)
     return {
         "files": [str(path.relative_to(folder)) for path in written],
         "counts": outcome.counts,

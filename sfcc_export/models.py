@@ -402,6 +402,26 @@ class ExportedItem(models.Model):
         return self.sfcc_id
 
 
+class ExportWatermark(models.Model):
+    """How far in the PIM's update dates a profile's job has been delivered: a differential run of
+    the job exports what changed after it. Written with the exported items, in one transaction, once
+    SFCC has the files (CatalogExport.commit)."""
+
+    profile = models.ForeignKey(ExportProfile, on_delete=models.CASCADE, related_name="watermarks")
+    job = models.CharField(max_length=30)
+    reached_at = models.DateTimeField(help_text="The latest PIM update date the job has delivered.")
+    run = models.ForeignKey(
+        "connector.Run", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["profile", "job"], name="sfcc_watermark_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.profile} · {self.job} · {self.reached_at.isoformat()}"
+
+
 class MediaFile(models.Model):
     """A PIM media file or asset media downloaded once, kept by content hash across runs and profiles.
 

@@ -20,7 +20,7 @@ from lxml import etree
 from connector.models import Run, RunStatus
 from connector.runs import execute_run, start_run
 from connector.sandbox import FakeAkeneo
-from sfcc_export.models import ArchivePart, ExportProfile, SiteArchive
+from sfcc_export.models import ArchivePart, ExportedItem, ExportProfile, ExportWatermark, SiteArchive
 from sfcc_export.tasks import EXPORT
 from tests.fake_sfcc import FakeSfcc
 from tests.sfcc_helpers import make_instance_profile
@@ -173,6 +173,10 @@ def test_a_part_rejected_mid_way_fails_the_run_and_the_rerun_sends_only_the_rest
     assert [part["status"] for part in parts] == ["imported", "rejected"]
     total = SiteArchive.objects.get(run=failed).parts.count()
     assert total >= 3
+    # Nothing is recorded as exported until every part is in: neither the items nor how far the
+    # jobs got (a differential run after this one exports everything again).
+    assert not ExportWatermark.objects.filter(profile=profile).exists()
+    assert not ExportedItem.objects.filter(profile=profile).exists()
 
     sfcc.clear()
     sfcc.clear_requests()
@@ -180,6 +184,10 @@ def test_a_part_rejected_mid_way_fails_the_run_and_the_rerun_sends_only_the_rest
 
     statuses = [part["status"] for part in rerun.result["delivery"]["parts"]]
     assert statuses == ["already"] + ["imported"] * (total - 1)
+    marks = dict(ExportWatermark.objects.filter(profile=profile, run=rerun).values_list("job", "reached_at"))
+    assert set(marks) == {"assets", "pricebook", "master", "storefront"}
+    assert {mark.isoformat() for mark in marks.values()} == set(rerun.result["watermarks"].values())
+    assert ExportedItem.objects.filter(profile=profile).exists()
     assert len(sfcc.imports) == 2 + (total - 1)  # part 1 once, part 2 twice, the others once
     assert sfcc.count("PUT", status=201) + sfcc.count("PUT", status=204) == total - 1
 
