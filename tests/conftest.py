@@ -76,6 +76,21 @@ def synced_workflow(fake_akeneo):
     return workflow
 
 
+@pytest.fixture
+def sfcc(settings):
+    """The fake SFCC instance (tests/fake_sfcc.py) on a real socket, its SCAPI routes included; the
+    test fails if the fake saw a request it could not serve. Needs the SFCC schemas (its imports
+    validate what they receive)."""
+    from tests.fake_sfcc import FakeSfcc
+    from tests.sfcc_xsd import require_xsds
+
+    require_xsds()
+    with FakeSfcc() as server:
+        settings.SFCC_SCAPI_URL = server.scapi_url_template
+        yield server
+        assert server.errors == []
+
+
 # ---------------------------------------------------------------------------------------------
 # The schema tests skipped for want of SFCC's XSDs (tests/sfcc_xsd.py): one line in the summary.
 # ---------------------------------------------------------------------------------------------

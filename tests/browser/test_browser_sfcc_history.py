@@ -12,19 +12,9 @@ from connector.models import Run, RunStatus
 from connector.runs import execute_run, start_run
 from connector.sandbox import FakeAkeneo
 from sfcc_export.tasks import EXPORT
-from tests.fake_sfcc import FakeSfcc
 from tests.sfcc_helpers import make_instance_profile
-from tests.sfcc_xsd import require_xsds
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def sfcc():
-    require_xsds()
-    with FakeSfcc() as server:
-        yield server
-        assert server.errors == []
 
 
 def test_the_history_shows_skipped_products_and_delivers_an_archive_again(

@@ -14,9 +14,7 @@ from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo
 from connector.tasks import STRUCTURE_SYNC
 from sfcc_export.models import ExportProfile
 from sfcc_export.tasks import EXPORT
-from tests.fake_sfcc import FakeSfcc
 from tests.sfcc_helpers import make_instance_profile, make_profile
-from tests.sfcc_xsd import require_xsds
 
 pytestmark = pytest.mark.django_db
 
@@ -87,24 +85,24 @@ def test_a_run_failing_for_another_reason_says_nothing_of_the_pim(pim, tmp_path)
     assert AkeneoConnection.objects.values_list("last_check_ok", "last_check_message").get() == before
 
 
-def test_an_export_refused_by_sfcc_marks_the_profile_until_a_delivery_succeeds(pim, tmp_path, admin_client):
-    require_xsds()
-    with FakeSfcc() as sfcc:
-        profile = make_instance_profile(pim, tmp_path / "exports", sfcc, api_client_secret="wrong")
+def test_an_export_refused_by_sfcc_marks_the_profile_until_a_delivery_succeeds(
+    pim, sfcc, tmp_path, admin_client
+):
+    profile = make_instance_profile(pim, tmp_path / "exports", sfcc, api_client_secret="wrong")
 
-        failed = start_run(EXPORT, profile, params={"job": "attributes"}, inline=True)
+    failed = start_run(EXPORT, profile, params={"job": "attributes"}, inline=True)
 
-        assert failed.status == RunStatus.FAILED
-        profile.refresh_from_db()
-        assert profile.delivery_check_ok is False
-        assert profile.delivery_check_message.startswith(f"Run #{failed.pk}: SFCC refused the API client")
-        listed = admin_client.get(reverse("admin:sfcc_export_exportprofile_changelist")).content.decode()
-        assert "SFCC refused the API client" in listed
-        assert AkeneoConnection.objects.get().last_check_ok is True  # the PIM part went well
+    assert failed.status == RunStatus.FAILED
+    profile.refresh_from_db()
+    assert profile.delivery_check_ok is False
+    assert profile.delivery_check_message.startswith(f"Run #{failed.pk}: SFCC refused the API client")
+    listed = admin_client.get(reverse("admin:sfcc_export_exportprofile_changelist")).content.decode()
+    assert "SFCC refused the API client" in listed
+    assert AkeneoConnection.objects.get().last_check_ok is True  # the PIM part went well
 
-        ExportProfile.objects.filter(pk=profile.pk).update(api_client_secret=sfcc.client_secret)
-        profile.refresh_from_db()
-        done = start_run(EXPORT, profile, params={"job": "attributes"}, inline=True)
+    ExportProfile.objects.filter(pk=profile.pk).update(api_client_secret=sfcc.client_secret)
+    profile.refresh_from_db()
+    done = start_run(EXPORT, profile, params={"job": "attributes"}, inline=True)
 
     assert done.status == RunStatus.DONE, done.error
     profile.refresh_from_db()

@@ -14,9 +14,7 @@ from connector.models import RunStatus
 from connector.runs import start_run
 from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo
 from sfcc_export.tasks import EXPORT
-from tests.fake_sfcc import FakeSfcc
 from tests.sfcc_helpers import make_instance_profile, make_profile
-from tests.sfcc_xsd import require_xsds
 
 pytestmark = pytest.mark.django_db
 C = {"c": "http://www.demandware.com/xml/impex/catalog/2006-10-31"}
@@ -26,14 +24,6 @@ C = {"c": "http://www.demandware.com/xml/impex/catalog/2006-10-31"}
 def pim(sandbox_catalog_factory):
     with FakeAkeneo(sandbox_catalog_factory(products=50, seed=5)) as server:
         yield server
-
-
-@pytest.fixture
-def sfcc():
-    require_xsds()
-    with FakeSfcc() as server:
-        yield server
-        assert server.errors == []
 
 
 @pytest.fixture

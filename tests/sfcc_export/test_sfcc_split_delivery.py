@@ -22,9 +22,7 @@ from connector.runs import execute_run, start_run
 from connector.sandbox import FakeAkeneo
 from sfcc_export.models import ArchivePart, ExportedItem, ExportProfile, ExportWatermark, SiteArchive
 from sfcc_export.tasks import EXPORT
-from tests.fake_sfcc import FakeSfcc
 from tests.sfcc_helpers import make_instance_profile
-from tests.sfcc_xsd import require_xsds
 
 pytestmark = pytest.mark.django_db
 CATALOG = "{http://www.demandware.com/xml/impex/catalog/2006-10-31}"
@@ -34,15 +32,6 @@ CATALOG = "{http://www.demandware.com/xml/impex/catalog/2006-10-31}"
 def pim(sandbox_catalog_factory):
     with FakeAkeneo(sandbox_catalog_factory()) as server:  # the demo catalog: 300 products
         yield server
-
-
-@pytest.fixture
-def sfcc(settings):
-    require_xsds()
-    with FakeSfcc() as server:
-        settings.SFCC_SCAPI_URL = server.scapi_url_template
-        yield server
-        assert server.errors == []
 
 
 @pytest.fixture
