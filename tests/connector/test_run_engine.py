@@ -158,3 +158,27 @@ def test_a_workflow_sync_that_waits_too_long_fails_saying_for_what(pim, tmp_path
     assert failed.status == RunStatus.FAILED
     assert f"Waited 0 s for run #{structure.pk} (PIM structure sync of 'sandbox')" in failed.error
     assert "Try again when it has ended." in failed.error
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: schedules fired in two processes at the same instant",
+)
+def test_schedules_fired_in_two_workers_at_the_same_instant(pim, tmp_path):
+    from tests.connector.test_sync_concurrency import race_commands
+
+    profile = make_profile(pim, tmp_path / "exports")
+    profile.schedules = {"master": "0 2 * * *", "pricebook": "0 2 * * *"}
+    profile.save()
+    master, pricebook = (export_schedule_name(profile.pk, job) for job in ("master", "pricebook"))
+
+    together = race_commands([["schedule", master], ["schedule", pricebook]])
+
+    assert [outcome["status"] for outcome in together] == [RunStatus.DONE, RunStatus.DONE]
+    twice = race_commands([["schedule", master], ["schedule", master]])
+
+    assert sorted(outcome["status"] for outcome in twice) == [RunStatus.DONE, RunStatus.SKIPPED]
+    ran = Run.objects.filter(kind=EXPORT, lock_key="master").exclude(status=RunStatus.SKIPPED).latest("pk")
+    skipped = Run.objects.get(kind=EXPORT, status=RunStatus.SKIPPED)
+    assert (skipped.held_by, skipped.trigger) == (ran, RunTrigger.SCHEDULE)

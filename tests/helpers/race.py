@@ -1,6 +1,6 @@
 """A worker process for the concurrency tests: waits at a PostgreSQL barrier, then acts once.
 
-Usage: python -m tests.helpers.race start CONNECTION_ID | execute RUN_ID
+Usage: python -m tests.helpers.race start CONNECTION_ID | execute RUN_ID | schedule SCHEDULE_NAME
 Prints one JSON line. The barrier is an advisory lock the test holds: every process blocks on it
 and all are released at the same instant when the test lets go.
 """
@@ -25,7 +25,8 @@ def main() -> None:
     from connector.runs import RunAlreadyActive, execute_run, start_run
     from connector.tasks import STRUCTURE_SYNC
 
-    action, ident = sys.argv[1], int(sys.argv[2])
+    action, argument = sys.argv[1], sys.argv[2]
+    ident = int(argument) if argument.isdigit() else 0
     print(json.dumps({"ready": os.getpid()}), flush=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", [BARRIER_LOCK])
@@ -38,6 +39,16 @@ def main() -> None:
             print(json.dumps({"refused": exc.run.pk if exc.run else None}), flush=True)
     elif action == "execute":
         print(json.dumps({"status": execute_run(ident)}), flush=True)
+    elif action == "schedule":  # what django-q's scheduler does with a due schedule
+        import ast
+
+        from django.utils.module_loading import import_string
+        from django_q.models import Schedule
+
+        schedule = Schedule.objects.get(name=argument)
+        print(
+            json.dumps({"status": import_string(schedule.func)(*ast.literal_eval(schedule.args))}), flush=True
+        )
     elif action == "work":  # no barrier partner needed: the test kills this one mid-run
         print(json.dumps({"status": execute_run(ident)}), flush=True)
 

@@ -22,7 +22,7 @@ from connector.runs import RunAlreadyActive, start_run
 from sfcc_export.tasks import EXPORT
 from tests.connector.test_sync_concurrency import database_url
 from tests.paths import ROOT
-from tests.sfcc_export.test_sfcc_delivery import pim, profile, sfcc  # noqa: F401 (fixtures)
+from tests.sfcc_export.test_sfcc_delivery import pim, profile  # noqa: F401 (fixtures)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
