@@ -8,7 +8,7 @@ class ConnectorConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import alerts, health, roles, runs, schedules, signals, tasks  # noqa: F401 - signals connects receivers
+        from . import alerts, health, results, roles, runs, schedules, signals, tasks  # noqa: F401 - signals connects receivers
 
         post_migrate.connect(roles.ensure_roles, dispatch_uid="connector-ensure-roles")
         post_migrate.connect(alerts.ensure_check_schedule, sender=self, dispatch_uid="connector-stuck-check")
@@ -21,4 +21,5 @@ class ConnectorConfig(AppConfig):
             schedules=lambda pk: [schedules.schedule_name(pk)],
             view=runs.KindView(("step", "steps"), runs.SYNC_COUNTERS),
             health=health.pim_health(health.own_connection),
+            result_type=results.StructureSyncResult,
         )

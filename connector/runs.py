@@ -27,6 +27,7 @@ from django.db import DatabaseError, IntegrityError, connections, models, transa
 from django.utils import timezone
 
 from .models import TERMINAL_STATUSES, Run, RunLogEntry, RunStatus, RunTrigger
+from .results import RunResult
 from .scrub import scrub
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ class RunKind:
     # For the run page: what the run could not do, named ({"failed", "listed", "pushed_again",
     # "rows": [{"line", "identifier", "message"}], "url"}), given the run, the admin site and the user.
     failures: Callable[[Run, str, Any], dict[str, Any] | None] | None = None
+    # What its runs record in Run.result (connector.results): written and read through it.
+    result_type: type[RunResult] | None = None
 
 
 _KINDS: dict[str, RunKind] = {}
@@ -441,8 +444,14 @@ class RunContext:
         ``summary`` is shown where a failure's reason would be."""
         self.warnings_outcome = summary
 
-    def set_result(self, result: dict[str, Any]) -> None:
-        Run.objects.filter(pk=self.run.pk).update(result=result)
+    def set_result(self, result: dict[str, Any] | RunResult) -> None:
+        """Record the run's result; a dict is checked against the kind's result type, if it has one
+        (a key the type does not know raises: it would be written and never read)."""
+        if not isinstance(result, RunResult):
+            result_type = get_kind(self.run.kind).result_type
+            result = result_type.checked(result) if result_type else result
+        stored = result.to_json() if isinstance(result, RunResult) else result
+        Run.objects.filter(pk=self.run.pk).update(result=stored)
 
     def set_total(self, total: int | None) -> None:
         self.total = total

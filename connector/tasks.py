@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .akeneo import AkeneoError
 from .models import AkeneoConnection
+from .results import StructureSyncResult
 from .runs import RunContext, RunFailed, start_scheduled_run
 from .sync import mirror_counts, sync_structure
 
@@ -19,10 +20,10 @@ def run_structure_sync(context: RunContext) -> None:
     except AkeneoError as exc:
         raise RunFailed(f"The PIM sync stopped, the mirror was left as it was: {exc.message}") from None
     context.set_result(
-        {
-            "per_type": {name: vars(outcome) for name, outcome in result.per_type.items()},
-            "mirror_counts": mirror_counts(connection),
-        }
+        StructureSyncResult(
+            per_type={name: vars(outcome) for name, outcome in result.per_type.items()},
+            mirror_counts=mirror_counts(connection),
+        )
     )
 
 

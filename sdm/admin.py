@@ -287,7 +287,7 @@ class WorkflowAdmin(ReadableForViewers, admin.ModelAdmin):
             change_url=self._url("sdm_workflow_change", workflow),
             last_synced_at=workflow.last_synced_at,
             never_synced_noun="workflow",
-            last_result=last_done.result if last_done else {},
+            last_result=last_done.typed_result if last_done else None,
             counts={
                 "SDM attributes": SdmAttribute.objects.filter(workflow=workflow).count(),
                 "display groups": DisplayGroup.objects.filter(workflow=workflow).count(),

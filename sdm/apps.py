@@ -8,7 +8,7 @@ class SdmConfig(AppConfig):
     def ready(self) -> None:
         from connector import health, roles, runs
 
-        from . import run_failures, signals, tasks  # noqa: F401 - signals connects receivers
+        from . import results, run_failures, signals, tasks  # noqa: F401 - signals connects receivers
 
         runs.register_kind(
             tasks.WORKFLOW_SYNC,
@@ -18,6 +18,7 @@ class SdmConfig(AppConfig):
             schedules=lambda pk: [signals.workflow_schedule_name(pk)],
             view=runs.KindView(("step", "steps"), runs.SYNC_COUNTERS),
             health=health.pim_health(tasks.connection_of_workflow),
+            result_type=results.WorkflowSyncResult,
         )
         # A supplier job's imports and pushes are its workflow's business (the dashboard's row).
         job_of_workflow = ("sdm.Workflow", "workflow")
@@ -30,6 +31,7 @@ class SdmConfig(AppConfig):
             view=runs.KindView(("row", "rows"), ("created", "updated", "skipped", "failed")),
             health=health.pim_health(tasks.connection_of_job),
             failures=run_failures.failed_rows,
+            result_type=results.JobPushResult,
         )
         runs.register_kind(
             tasks.JOB_IMPORT,
@@ -38,6 +40,7 @@ class SdmConfig(AppConfig):
             target_model="sdm.SupplierJob",
             owner=job_of_workflow,
             view=runs.KindView(("row", "rows"), ("rows",)),
+            result_type=results.JobImportResult,
         )
         roles.add_role_permissions(
             roles.BUSINESS_CONSULTANT,

@@ -13,6 +13,7 @@ from connector.runs import (
 from connector.tasks import STRUCTURE_SYNC
 
 from .models import Workflow
+from .results import JobImportResult, JobPushResult
 from .sync import EmptyScope, rebuild_project_configuration, scope_warnings
 
 WORKFLOW_SYNC = "sdm_workflow_sync"
@@ -101,7 +102,7 @@ def run_job_push(context: RunContext) -> None:
         raise RunFailed(f"The push stopped; rerun it to resume where it stopped: {exc.message}") from None
     status = SupplierJob.Status.PARTIAL if summary.failed else SupplierJob.Status.PUSHED
     SupplierJob.objects.filter(pk=job.pk).update(status=status)
-    context.set_result(vars(summary))
+    context.set_result(JobPushResult(**vars(summary)))
     context.info(
         f"Pushed: {summary.created} created, {summary.updated} updated, {summary.skipped} unchanged "
         f"(not sent), {summary.failed} failed."
@@ -135,4 +136,4 @@ def run_job_import(context: RunContext) -> None:
         raise
     context.count("rows", job.row_count)
     context.info(f"Imported {job.row_count} rows.")
-    context.set_result({"job": job.pk, "rows": job.row_count})
+    context.set_result(JobImportResult(job=job.pk, rows=job.row_count))

@@ -8,7 +8,7 @@ class SfccExportConfig(AppConfig):
     def ready(self) -> None:
         from connector import roles, runs
 
-        from . import health, signals, tasks  # noqa: F401 (signals registers the schedule receivers)
+        from . import health, results, signals, tasks  # noqa: F401 (signals registers the schedule receivers)
 
         runs.register_kind(
             tasks.EXPORT,
@@ -21,6 +21,7 @@ class SfccExportConfig(AppConfig):
             # An export writes different things per job: only what it wrote is worth a number.
             view=runs.KindView(("product", "products")),
             health=health.after_export,
+            result_type=results.ExportResult,
         )
         roles.add_role_permissions(
             roles.BUSINESS_CONSULTANT, ["sfcc_export.*_exportprofile", "sfcc_export.view_*"]

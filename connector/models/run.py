@@ -111,6 +111,17 @@ class Run(models.Model):
         return f"Run #{self.pk} {kind_label(self.kind)} · {self.target_label}"
 
     @property
+    def typed_result(self):
+        """``result`` read through the kind's result type (connector.results), or as stored."""
+        from ..runs import get_kind
+
+        try:
+            result_type = get_kind(self.kind).result_type
+        except LookupError:
+            result_type = None
+        return result_type.from_json(self.result) if result_type else self.result
+
+    @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 

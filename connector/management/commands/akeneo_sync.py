@@ -36,12 +36,13 @@ class Command(BaseCommand):
         exit_if_failed(run)
 
     def _as_json(self, run: Run, connection: AkeneoConnection) -> dict:
-        per_type = run.result.get("per_type", {})
+        result = run.typed_result
+        per_type = result.per_type
         return {
             "run": run.pk,
             "status": run.status,
             "error": run.error or None,
-            "counts": run.result.get("mirror_counts") or mirror_counts(connection),
+            "counts": result.mirror_counts or mirror_counts(connection),
             **{
                 counter: {name: outcome[counter] for name, outcome in per_type.items()}
                 for counter in ("created", "updated", "unchanged", "deleted")
@@ -54,7 +55,8 @@ class Command(BaseCommand):
             f"Run #{run.pk} {run.get_status_display().lower()}: "
             + ", ".join(f"{counters.get(c, 0)} {c}" for c in ("created", "updated", "unchanged", "deleted"))
         )
-        for name, outcome in run.result.get("per_type", {}).items():
-            live = run.result.get("mirror_counts", {}).get(name, 0)
+        result = run.typed_result
+        for name, outcome in result.per_type.items():
+            live = result.mirror_counts.get(name, 0)
             changes = f"+{outcome['created']} ~{outcome['updated']} -{outcome['deleted']}"
             self.stdout.write(f"  {name:<28} {live:>7} active  ({changes})")

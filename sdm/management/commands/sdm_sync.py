@@ -22,8 +22,8 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(describe_validation_error(exc)) from None
         run = run_from_command(WORKFLOW_SYNC, workflow, what=f"Sync of '{workflow}'")
-        result = run.result
-        counts = result.get("counts", {})
+        result = run.typed_result
+        attributes = result.counts.get("attributes", 0)
         if options["json"]:
             self.stdout.write(
                 json.dumps(
@@ -31,20 +31,20 @@ class Command(BaseCommand):
                         "run": run.pk,
                         "status": run.status,
                         "error": run.error or None,
-                        "attributes": counts.get("attributes", 0),
-                        "display_groups": result.get("display_groups", []),
-                        "hierarchies": result.get("hierarchies", []),
-                        "attribute_codes": result.get("attribute_codes", []),
-                        "added": result.get("added", []),
-                        "removed": result.get("removed", []),
+                        "attributes": attributes,
+                        "display_groups": result.display_groups,
+                        "hierarchies": result.hierarchies,
+                        "attribute_codes": result.attribute_codes,
+                        "added": result.added,
+                        "removed": result.removed,
                     }
                 )
             )
         else:
             self.stdout.write(
                 f"Run #{run.pk} {run.get_status_display().lower()}: "
-                f"{counts.get('attributes', 0)} SDM attributes, "
-                f"display groups: {', '.join(result.get('display_groups', [])) or '-'}; "
-                f"hierarchies: {', '.join(result.get('hierarchies', [])) or '-'}"
+                f"{attributes} SDM attributes, "
+                f"display groups: {', '.join(result.display_groups) or '-'}; "
+                f"hierarchies: {', '.join(result.hierarchies) or '-'}"
             )
         exit_if_failed(run)

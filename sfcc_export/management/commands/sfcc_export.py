@@ -47,7 +47,7 @@ class Command(BaseCommand):
         if options["confirm_empty"]:
             params["confirm_empty"] = True
         run = run_from_command(EXPORT, profile, what=f"Export of '{profile}'", params=params)
-        result = run.result
+        result = run.typed_result
         if options["json"]:
             self.stdout.write(
                 json.dumps(
@@ -56,18 +56,18 @@ class Command(BaseCommand):
                         "status": run.status,
                         "error": run.error or None,
                         "job": options["job"],
-                        "mode": result.get("mode", options["mode"]),
-                        "files": result.get("files", []),
-                        "archive": result.get("archive"),
-                        "attributes": result.get("attributes", 0),
-                        **{name: result.get("counts", {}).get(name, 0) for name in COUNT_NAMES},
-                        "watermarks": result.get("watermarks", {}),
-                        "delivery": result.get("delivery"),
+                        "mode": result.mode or options["mode"],
+                        "files": result.files,
+                        "archive": result.archive,
+                        "attributes": result.attributes,
+                        **{name: result.counts.get(name, 0) for name in COUNT_NAMES},
+                        "watermarks": result.watermarks,
+                        "delivery": result.delivery,
                     }
                 )
             )
         else:
             self.stdout.write(
-                f"Run #{run.pk} {run.get_status_display().lower()}: {result.get('archive') or run.error}"
+                f"Run #{run.pk} {run.get_status_display().lower()}: {result.archive or run.error}"
             )
         exit_if_failed(run)
