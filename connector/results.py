@@ -28,6 +28,19 @@ class RunResult:
             raise TypeError(f"{cls.__name__} has no field {', '.join(unknown)}")
         return cls(**data)
 
+    # What the run pages and alerts ask of any run, whatever its kind; kinds override what applies.
+    def produced_files(self) -> list[str]:
+        """Paths of the files the run made for download (its archives)."""
+        return []
+
+    def progress_is_estimate(self) -> bool:
+        """The progress total is a guess (from an earlier run), not a count."""
+        return False
+
+    def alert_wanted(self) -> bool:
+        """A run done with warnings that deserves a mail, as a failure does."""
+        return False
+
     def to_json(self) -> dict[str, Any]:
         return {
             spec.name: getattr(self, spec.name)

@@ -115,7 +115,7 @@ def progress_text(run: Run) -> str:
     products", "120 products so far"."""
     singular, plural = kind_view(run.kind).unit
     done, total = run.progress_done, run.progress_total
-    estimated = bool((run.result or {}).get("progress_estimated"))
+    estimated = run.typed_result.progress_is_estimate()
     if total and not (estimated and not run.is_active):
         unit = singular if total == 1 else plural
         return f"{done:,} of {'about ' if estimated else ''}{total:,} {unit}".strip()
@@ -143,7 +143,7 @@ def run_summary(run: Run) -> dict[str, Any]:
         "requested_by": str(run.requested_by) if run.requested_by_id else "",
         "progress_done": run.progress_done,
         "progress_total": run.progress_total,
-        "progress_estimated": bool((run.result or {}).get("progress_estimated")),
+        "progress_estimated": run.typed_result.progress_is_estimate(),
         "progress_text": progress_text(run),
         "percent": run.progress_percent,
         "counters": run.counters,
@@ -223,9 +223,7 @@ def target_url(run: Run, site: str = "admin", user=None) -> str:
 
 
 def _recorded_archives(run: Run) -> list[str]:
-    result = run.result or {}
-    recorded = result.get("archives") or ([result["archive"]] if result.get("archive") else [])
-    return [path for path in recorded if isinstance(path, str)]
+    return run.typed_result.produced_files()
 
 
 def _archive_roots(run: Run) -> list[Path]:

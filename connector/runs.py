@@ -369,8 +369,8 @@ def _record_health(run: Run, status: str, ended: BaseException | None) -> None:
 
 def alert_wanted(run_id: int) -> bool:
     """A run done with warnings is mailed when its handler said the warnings deserve it."""
-    run = Run.objects.filter(pk=run_id).only("result").first()
-    return bool(run and (run.result or {}).get("alert"))
+    run = Run.objects.filter(pk=run_id).only("kind", "result").first()
+    return bool(run and run.typed_result.alert_wanted())
 
 
 def _short_traceback() -> str:

@@ -30,3 +30,13 @@ class ExportResult(RunResult):
     redelivered: int | None = None  # the SiteArchive sent again
     source: str = ""  # refinements: the file read
     categories: list[str] = field(default_factory=list)  # refinements: the categories saved
+
+    def produced_files(self) -> list[str]:
+        recorded = self.archives or ([self.archive] if self.archive else [])
+        return [path for path in recorded if isinstance(path, str)]
+
+    def progress_is_estimate(self) -> bool:
+        return bool(self.progress_estimated)
+
+    def alert_wanted(self) -> bool:
+        return bool(self.alert)

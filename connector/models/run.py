@@ -112,14 +112,16 @@ class Run(models.Model):
 
     @property
     def typed_result(self):
-        """``result`` read through the kind's result type (connector.results), or as stored."""
+        """``result`` read through the kind's result type (connector.results); a kind without one
+        reads as an empty RunResult (nothing produced, nothing estimated, no alert)."""
+        from ..results import RunResult
         from ..runs import get_kind
 
         try:
-            result_type = get_kind(self.kind).result_type
+            result_type = get_kind(self.kind).result_type or RunResult
         except LookupError:
-            result_type = None
-        return result_type.from_json(self.result) if result_type else self.result
+            result_type = RunResult
+        return result_type.from_json(self.result)
 
     @property
     def is_active(self) -> bool:
