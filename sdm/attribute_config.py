@@ -134,7 +134,6 @@ def included_attribute_codes(workflow: Workflow) -> set[str]:
     return live - excluded
 
 
-@transaction.atomic
 @dataclass(frozen=True)
 class SelectionSaved:
     """What a save of the attribute tab changed, for its message and the admin history."""
@@ -177,17 +176,23 @@ def save_selection(workflow: Workflow, included: set[str], allow_option_creation
     AttributeSelection.objects.filter(workflow=workflow).delete()
     AttributeSelection.objects.bulk_create(rows, batch_size=500)
     # An attribute without a row was included, without new options (attribute_tab's default).
-    was = {row.attribute_code: before.get(row.attribute_code, (True, False)) for row in rows}
+    now = {row.attribute_code: (row.included, row.allow_option_creation) for row in rows}
+
+    def turned(flag: int, on: bool) -> tuple[str, ...]:
+        return tuple(
+            sorted(
+                code
+                for code, state in now.items()
+                if state[flag] == on and before.get(code, (True, False))[flag] != on
+            )
+        )
+
     return SelectionSaved(
         count=len(rows),
-        included=tuple(sorted(r.attribute_code for r in rows if r.included and not was[r.attribute_code][0])),
-        excluded=tuple(sorted(r.attribute_code for r in rows if not r.included and was[r.attribute_code][0])),
-        options_allowed=tuple(
-            sorted(r.attribute_code for r in rows if r.allow_option_creation and not was[r.attribute_code][1])
-        ),
-        options_refused=tuple(
-            sorted(r.attribute_code for r in rows if not r.allow_option_creation and was[r.attribute_code][1])
-        ),
+        included=turned(0, True),
+        excluded=turned(0, False),
+        options_allowed=turned(1, True),
+        options_refused=turned(1, False),
     )
 
 
