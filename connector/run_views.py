@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone
 
@@ -292,8 +293,6 @@ def sync_status_page(
     """A target's synchronization page (admin/connector/run/sync_status.html, extended per target):
     its latest run followed live, its recent runs, Synchronize when ``can_sync``. ``extra`` goes to
     the template as is."""
-    from django.template.response import TemplateResponse
-
     runs = list(Run.objects.for_target(target, kind).select_related("requested_by")[:RECENT_SYNCS])
     # A refused start (skipped) is listed, but the live block follows the run that did the work.
     current = next((run for run in runs if run.status != RunStatus.SKIPPED), None)

@@ -185,15 +185,17 @@ def run_nested(
     and user), or, when one is already running, that one, waited for (NESTED_RUN_WAIT_SECONDS at
     the most, said on the log). The caller reads its status."""
     parent = context.run
-    try:
+
+    def start() -> Run:
         return start_run(
             kind, target, user=parent.requested_by, trigger=parent.trigger, params=params, inline=True
         )
+
+    try:
+        return start()
     except RunAlreadyActive as exc:
         if exc.run is None:  # it ended between the refusal and the look-up: start ours after all
-            return start_run(
-                kind, target, user=parent.requested_by, trigger=parent.trigger, params=params, inline=True
-            )
+            return start()
         return wait_for_run(exc.run, context)
 
 

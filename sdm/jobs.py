@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.db.models import Count
 
+from connector.models import RunTrigger
 from connector.pages import in_pages
 
 from .models import JobColumn, JobRow, SdmAttribute, SupplierJob, Workflow
@@ -199,17 +200,16 @@ def start_import(
     name: str | None = None,
     created_by=None,
     user=None,
-    trigger: str | None = None,
+    trigger: str = RunTrigger.MANUAL,
 ) -> SupplierJob:
     """An uploaded file, imported by a background run (progress on the run, never a web worker's
-    time); returns its job at once, in the "importing" state. ``trigger``: the admin's by default."""
-    from connector.models import RunTrigger
+    time); returns its job at once, in the "importing" state."""
     from connector.runs import start_run
 
     from .tasks import JOB_IMPORT
 
     job = new_job(workflow, path, name, created_by=created_by)
-    start_run(JOB_IMPORT, job, user=user, trigger=trigger or RunTrigger.MANUAL, params={"path": str(path)})
+    start_run(JOB_IMPORT, job, user=user, trigger=trigger, params={"path": str(path)})
     job.refresh_from_db()
     return job
 

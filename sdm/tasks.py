@@ -12,7 +12,7 @@ from connector.runs import (
 )
 from connector.tasks import STRUCTURE_SYNC
 
-from .models import Workflow
+from .models import SupplierJob, Workflow
 from .results import JobImportResult, JobPushResult
 from .sync import EmptyScope, rebuild_project_configuration, scope_warnings
 
@@ -74,8 +74,6 @@ def connection_of_workflow(run) -> int | None:
 
 
 def connection_of_job(run) -> int | None:
-    from .models import SupplierJob
-
     return (
         SupplierJob.objects.filter(pk=run.target_id).values_list("workflow__connection_id", flat=True).first()
     )
@@ -88,7 +86,6 @@ def scheduled_workflow_sync(workflow_id: int) -> str:
 def run_job_push(context: RunContext) -> None:
     from connector.akeneo import AkeneoError
 
-    from .models import SupplierJob
     from .push import push_job
 
     job: SupplierJob = context.target
@@ -112,7 +109,6 @@ def run_job_push(context: RunContext) -> None:
 def run_job_import(context: RunContext) -> None:
     """A supplier file read into its job in the background: rows counted first (the run's total)."""
     from .jobs import discard_upload, fill_job, inspect_supplier_file
-    from .models import SupplierJob
     from .supplier_files import SupplierFileError
 
     job: SupplierJob = context.target
