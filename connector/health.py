@@ -41,17 +41,23 @@ def problem_in(exc: BaseException | None) -> str | None:
     return None
 
 
-def record(connection_id: int | None, run: Run, status: str, problem: str | None) -> None:
-    if connection_id is None:
-        return
+def verdict(run: Run, problem: str | None, answered: bool, answered_text: str) -> tuple[bool, str] | None:
+    """What a run says of a system it called: not answering (``problem``), answering (it did its
+    work with it: ``answered``), or nothing (None). The message names the run."""
     if problem is not None:
-        message = f"Run #{run.pk}: {problem}"
-    elif status in SUCCEEDED_STATUSES:
-        message = f"Run #{run.pk} reached the PIM."
-    else:
+        return False, f"Run #{run.pk}: {problem}"[:5000]
+    if answered:
+        return True, f"Run #{run.pk} {answered_text}."
+    return None
+
+
+def record(connection_id: int | None, run: Run, status: str, problem: str | None) -> None:
+    said = verdict(run, problem, status in SUCCEEDED_STATUSES, "reached the PIM")
+    if connection_id is None or said is None:
         return
+    ok, message = said
     AkeneoConnection.objects.filter(pk=connection_id).update(
-        last_check_at=timezone.now(), last_check_ok=problem is None, last_check_message=message[:5000]
+        last_check_at=timezone.now(), last_check_ok=ok, last_check_message=message
     )
 
 

@@ -30,17 +30,13 @@ def after_export(run: Run, status: str, exc: BaseException | None) -> None:
     if profile is None:
         return
     health.record(profile["connection_id"], run, status, health.problem_in(exc))
-    problem = sfcc_problem(exc)
-    if problem is not None:
-        message = f"Run #{run.pk}: {problem}"
-    elif status in health.SUCCEEDED_STATUSES and (
+    delivered = status in health.SUCCEEDED_STATUSES and (
         Run.objects.filter(pk=run.pk, result__has_key="delivery").exists()
-    ):
-        message = f"Run #{run.pk} delivered to SFCC."
-    else:
+    )
+    said = health.verdict(run, sfcc_problem(exc), delivered, "delivered to SFCC")
+    if said is None:
         return
+    ok, message = said
     ExportProfile.objects.filter(pk=run.target_id).update(
-        delivery_check_at=timezone.now(),
-        delivery_check_ok=problem is None,
-        delivery_check_message=message[:5000],
+        delivery_check_at=timezone.now(), delivery_check_ok=ok, delivery_check_message=message
     )
