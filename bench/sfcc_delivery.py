@@ -239,33 +239,19 @@ def _export(
 
     from django.conf import settings
 
-    from connector.models import AkeneoConnection, RunLogEntry
+    from connector.models import RunLogEntry
     from connector.runs import start_run
-    from connector.sandbox import SANDBOX_CREDENTIALS
-    from connector.tasks import STRUCTURE_SYNC
     from sfcc_export.archive_parts import pack_parts
-    from sfcc_export.models import ArchivePart, ExportProfile
+    from sfcc_export.models import ArchivePart
     from sfcc_export.tasks import EXPORT
     from sfcc_export.xml_check import check_folder
 
     assert settings.SFCC_POLL_SECONDS == 0.2 and settings.SFCC_BACKOFF_SECONDS == 0.2
     settings.MEDIA_CACHE_ROOT = workdir / "media-cache"
-    connection = AkeneoConnection.objects.create(
-        name="bench", base_url=base_url, max_requests_per_second=1_000_000, **SANDBOX_CREDENTIALS
-    )
-    sync = start_run(STRUCTURE_SYNC, connection, inline=True)
-    if sync.status != "done":
-        raise SystemExit(f"structure sync: {sync.status}: {sync.error}")
-    profile = ExportProfile.objects.create(
-        name="bench",
-        connection=connection,
-        channel="ecommerce",
-        master_catalog_id=MASTER_ID,
-        storefront_catalog_id=STOREFRONT_ID,
-        locale_mapping=bench_sfcc.LOCALE_MAPPING,
-        attribute_mapping=bench_sfcc.ATTRIBUTE_MAPPING,
+    profile = bench_sfcc.synced_profile(
+        base_url,
+        workdir / "out",
         image_view_types={"large": ["main_image"]} if images else {},
-        output_dir=str(workdir / "out"),
         delivery_target="instance",
         instance_url=fake["instance_url"],
         account_manager_url=fake["account_manager_url"],
@@ -273,6 +259,7 @@ def _export(
         api_client_secret=fake["client_secret"],
         archive_max_mb=Decimal(archive_max_mb),
     )
+    assert (profile.master_catalog_id, profile.storefront_catalog_id) == (MASTER_ID, STOREFRONT_ID)
     profile.full_clean()  # the codes it names are in the mirror (main_image among the images)
     rss_setup = bench_sfcc.peak_rss_mib()
     rss_start = bench_sfcc.proc_status_mib("VmRSS")

@@ -92,17 +92,14 @@ def count_requests(before: dict[str, int], after: dict[str, int]) -> tuple[int, 
 
 
 # ---------------------------------------------------------------------- child steps
-def step_export(base_url: str) -> dict:
-    from _setup import django_on_throwaway_db
-
-    workdir = django_on_throwaway_db("bench-sfcc-export-")
-
+def synced_profile(base_url: str, output: Path, **fields):
+    """A connection to the sandbox at ``base_url``, synced, and the bench's export profile on it
+    (the bench catalogs and mappings; ``fields`` add to them or override them). Django set up."""
     from connector.models import AkeneoConnection
     from connector.runs import start_run
     from connector.sandbox import SANDBOX_CREDENTIALS
     from connector.tasks import STRUCTURE_SYNC
     from sfcc_export.models import ExportProfile
-    from sfcc_export.tasks import EXPORT
 
     connection = AkeneoConnection.objects.create(
         name="bench", base_url=base_url, max_requests_per_second=1_000_000, **SANDBOX_CREDENTIALS
@@ -110,16 +107,28 @@ def step_export(base_url: str) -> dict:
     sync = start_run(STRUCTURE_SYNC, connection, inline=True)
     if sync.status != "done":
         raise SystemExit(f"structure sync: {sync.status}: {sync.error}")
-    profile = ExportProfile.objects.create(
-        name="bench",
-        connection=connection,
-        channel="ecommerce",
-        master_catalog_id="bench-master",
-        storefront_catalog_id="bench-storefront",
-        locale_mapping=LOCALE_MAPPING,
-        attribute_mapping=ATTRIBUTE_MAPPING,
-        output_dir=str(workdir / "out"),
-    )
+    defaults = {
+        "name": "bench",
+        "connection": connection,
+        "channel": "ecommerce",
+        "master_catalog_id": "bench-master",
+        "storefront_catalog_id": "bench-storefront",
+        "locale_mapping": LOCALE_MAPPING,
+        "attribute_mapping": ATTRIBUTE_MAPPING,
+        "output_dir": str(output),
+    }
+    return ExportProfile.objects.create(**{**defaults, **fields})
+
+
+def step_export(base_url: str) -> dict:
+    from _setup import django_on_throwaway_db
+
+    workdir = django_on_throwaway_db("bench-sfcc-export-")
+
+    from connector.runs import start_run
+    from sfcc_export.tasks import EXPORT
+
+    profile = synced_profile(base_url, workdir / "out")
     rss_setup = peak_rss_mib()  # Django, migrations, structure sync
     rss_start = proc_status_mib("VmRSS")
     window = reset_peak_rss()

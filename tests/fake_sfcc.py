@@ -66,6 +66,8 @@ from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_REQUEST_ENTITY_TOO_LARGE, DAV
 from wsgidav.fs_dav_provider import BUFFER_SIZE, FileResource, FilesystemProvider, FolderResource
 from wsgidav.wsgidav_app import WsgiDAVApp
 
+from sfcc_export.xml_check import SchemasMissing, schemas_by_namespace
+
 DEFAULT_XSD_DIR = (
     Path(os.environ["SFCC_XSD_DIR"])
     if os.environ.get("SFCC_XSD_DIR")
@@ -1044,24 +1046,20 @@ class FakeSfcc:
 
 
 # -- XSDs, shared by every fake of the process ------------------------------------------------------
+# Which file holds which namespace is read as the exporter reads it (sfcc_export.xml_check, no
+# Django); the compiled schemas are the fake's own, so that its server threads never validate with
+# an object the exporter is using at the same time.
 
 _SCHEMA_LOCK = threading.Lock()
-_NAMESPACES: dict[Path, dict[str, Path]] = {}
 _SCHEMAS: dict[tuple[Path, str], etree.XMLSchema] = {}
 
 
 def _schemas(xsd_dir: Path) -> dict[str, Path]:
-    """Each schema's target namespace -> its file, as shared/tools/sfcc_validate.py picks them."""
-    key = xsd_dir.resolve()
-    with _SCHEMA_LOCK:
-        if key not in _NAMESPACES:
-            by_namespace: dict[str, Path] = {}
-            for xsd in sorted(key.glob("*.xsd")):
-                namespace = etree.parse(str(xsd), SAFE_PARSER).getroot().get("targetNamespace")
-                if namespace:
-                    by_namespace.setdefault(namespace, xsd)
-            _NAMESPACES[key] = by_namespace
-        return _NAMESPACES[key]
+    """Each schema's target namespace -> its file; empty when the folder holds none."""
+    try:
+        return schemas_by_namespace(xsd_dir)
+    except SchemasMissing:
+        return {}
 
 
 def _schema(xsd_dir: Path, namespace: str) -> etree.XMLSchema:
