@@ -53,16 +53,9 @@ def fake_akeneo(sandbox_catalog_factory):
 
 
 # ---------------------------------------------------------------------------------------------
-# People and workflows most tests need: a staff user of a role, a synced workflow on the sandbox.
+# What most tests need: a synced workflow on the sandbox, the fake SFCC. (A staff user of a role:
+# tests/users.staff_user, a function, since tests make several of them.)
 # ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def role_user(db):
-    """``role_user(role, username, client=...)``: tests/users.staff_user."""
-    from tests.users import staff_user
-
-    return staff_user
 
 
 @pytest.fixture

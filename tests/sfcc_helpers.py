@@ -11,6 +11,13 @@ from connector.tasks import STRUCTURE_SYNC
 from sfcc_export.models import ExportProfile
 
 LOCALES = {"en_US": "x-default", "fr_FR": "fr-FR", "de_DE": "de-DE"}
+# What a profile needs beyond make_profile's for the site archive to hold every kind of document:
+# a library (brand records as content assets), a site (refinements) and packed images.
+EVERY_DOCUMENT = {
+    "reference_entities": ["brand"],
+    "site_id": "RefArch",
+    "image_view_types": {"large": ["main_image"]},
+}
 
 
 def make_profile(pim: FakeAkeneo, output: Path, **overrides) -> ExportProfile:

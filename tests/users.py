@@ -1,4 +1,4 @@
-"""Staff users of a role, as the tests log them in (the ``role_user`` fixture in conftest)."""
+"""Staff users of a role, as the tests log them in: one helper instead of a copy per test module."""
 
 from __future__ import annotations
 

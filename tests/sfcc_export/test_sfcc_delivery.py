@@ -14,7 +14,7 @@ from connector.models import RunStatus
 from connector.runs import start_run
 from connector.sandbox import SANDBOX_CREDENTIALS, FakeAkeneo
 from sfcc_export.tasks import EXPORT
-from tests.sfcc_helpers import make_instance_profile, make_profile
+from tests.sfcc_helpers import EVERY_DOCUMENT, make_instance_profile, make_profile
 
 pytestmark = pytest.mark.django_db
 C = {"c": "http://www.demandware.com/xml/impex/catalog/2006-10-31"}
@@ -33,9 +33,7 @@ def profile(pim, sfcc, tmp_path, settings):
         pim,
         tmp_path / "exports",
         sfcc,
-        reference_entities=["brand"],
-        site_id="RefArch",
-        image_view_types={"large": ["main_image"]},
+        **EVERY_DOCUMENT,
     )
 
 

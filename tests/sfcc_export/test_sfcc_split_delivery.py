@@ -22,7 +22,7 @@ from connector.runs import execute_run, start_run
 from connector.sandbox import FakeAkeneo
 from sfcc_export.models import ArchivePart, ExportedItem, ExportProfile, ExportWatermark, SiteArchive
 from sfcc_export.tasks import EXPORT
-from tests.sfcc_helpers import make_instance_profile
+from tests.sfcc_helpers import EVERY_DOCUMENT, make_instance_profile
 
 pytestmark = pytest.mark.django_db
 CATALOG = "{http://www.demandware.com/xml/impex/catalog/2006-10-31}"
@@ -41,9 +41,7 @@ def profile(pim, sfcc, tmp_path, settings):
         pim,
         tmp_path / "exports",
         sfcc,
-        reference_entities=["brand"],
-        site_id="RefArch",
-        image_view_types={"large": ["main_image"]},
+        **EVERY_DOCUMENT,
         archive_max_mb=Decimal("0.03"),
         alert_emails="ops@example.com",
     )
