@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import tempfile
@@ -26,3 +27,14 @@ def django_on_throwaway_db(prefix: str) -> Path:
 
     call_command("migrate", verbosity=0)
     return workdir
+
+
+def bench_sfcc_export():
+    """bench/sfcc_export.py as a module (its helpers: the sandbox in its own process, the peak-RSS
+    window, the synced profile), loaded by path: its module name is the Django app's."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_sfcc_export", Path(__file__).with_name("sfcc_export.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

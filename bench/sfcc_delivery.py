@@ -35,7 +35,6 @@ the run folder's catalog.xml (streamed with iterparse after the run), or a produ
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -53,11 +52,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))  # ahead of bench/: the Django app sfcc_export, not bench/sfcc_export.py
 
-# bench/sfcc_export.py's helpers (the sandbox in its own process, the peak-RSS window), loaded by
-# path: its module name is the Django app's.
-_spec = importlib.util.spec_from_file_location("bench_sfcc_export", HERE / "sfcc_export.py")
-bench_sfcc = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench_sfcc)
+import _setup  # noqa: E402 (found through the path above)
+
+bench_sfcc = _setup.bench_sfcc_export()
 
 MB = 1_000_000
 CATALOG_NS = "http://www.demandware.com/xml/impex/catalog/2006-10-31"
