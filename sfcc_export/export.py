@@ -23,6 +23,7 @@ from .models import EXPORT_JOBS, READ_JOBS, DeliveryTarget, ExportProfile, Expor
 from .record_grouping import record_group
 from .structure import load_structure
 from .writers.metadata import GroupDefinition, write_product_extensions
+from .xml_check import SchemasMissing, check_folder
 
 JOBS = (*EXPORT_JOBS, *READ_JOBS, "all")
 # The jobs served by one streamed pass over the PIM's products.
@@ -211,8 +212,6 @@ def export_catalogs(
 
 def check_documents(folder: Path, progress, *, delivering: bool) -> None:
     """Every XML document of the archive against SFCC's schemas, before anything is sent."""
-    from .xml_check import SchemasMissing, check_folder
-
     try:
         problems = check_folder(folder, Path(settings.SFCC_XSD_DIR))
     except SchemasMissing as exc:
