@@ -33,6 +33,10 @@ env = environ.Env(
     RUN_QUEUED_MAX_SECONDS=(float, 3600.0),
     RUN_ALERT_EMAILS=(str, ""),
     SITE_URL=(str, "http://127.0.0.1:8000"),
+    AKENEO_EVENT_PLATFORM_URL=(str, "https://event.prd.sdk.akeneo.cloud/api/v1"),
+    AKENEO_EVENT_MAX_BYTES=(int, 65536),
+    AKENEO_EVENT_SETTLE_SECONDS=(float, 2.0),
+    AKENEO_EVENTS_KEPT_DAYS=(int, 7),
     DEFAULT_FROM_EMAIL=(str, "connector@localhost"),
     SFCC_MAX_RETRIES=(int, 4),
     SFCC_BACKOFF_SECONDS=(float, 1.0),
@@ -174,7 +178,14 @@ NESTED_RUN_WAIT_SECONDS = env("NESTED_RUN_WAIT_SECONDS")
 NESTED_RUN_POLL_SECONDS = env("NESTED_RUN_POLL_SECONDS")
 RUN_QUEUED_MAX_SECONDS = env("RUN_QUEUED_MAX_SECONDS")
 RUN_ALERT_EMAILS = env("RUN_ALERT_EMAILS")  # mailed on every failed run, besides the target's contacts
-SITE_URL = env("SITE_URL")  # for links in alert mails
+SITE_URL = env("SITE_URL")  # for links in alert mails and the address the Event Platform posts to
+# Akeneo's Event Platform management API; events arrive at SITE_URL/events/akeneo/<token>/.
+AKENEO_EVENT_PLATFORM_URL = env("AKENEO_EVENT_PLATFORM_URL")
+AKENEO_EVENT_MAX_BYTES = env("AKENEO_EVENT_MAX_BYTES")  # an event is a few hundred bytes
+# A near-real-time export takes the events received at least this long ago, so that a receiver's
+# insert still being committed is never passed over.
+AKENEO_EVENT_SETTLE_SECONDS = env("AKENEO_EVENT_SETTLE_SECONDS")
+AKENEO_EVENTS_KEPT_DAYS = env("AKENEO_EVENTS_KEPT_DAYS")  # used events are removed after this
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

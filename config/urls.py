@@ -6,6 +6,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/", include("sdm.api.urls")),
+    path("events/", include("connector.event_urls")),
 ]
 
 handler400 = "sdm.api.errors.bad_request"

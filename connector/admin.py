@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
-from . import admin_mirror  # noqa: F401 - registers the mirror's pages
+from . import admin_events, admin_mirror  # noqa: F401 - register their pages
 from .admin_history import record
 from .admin_readonly import ReadOnlyAdmin
 from .admin_secrets import SecretFieldsAdmin
@@ -78,8 +78,28 @@ class AkeneoConnectionAdmin(SecretFieldsAdmin, admin.ModelAdmin):
             **(extra_context or {}),
             "can_test_connection": self._can(request, "test"),
             "can_sync": self._can(request, "sync"),
+            "events_url": self._events_url(request, object_id),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _events_url(self, request: HttpRequest, object_id: str) -> str:
+        """The connection's PIM event subscription, or the page that sets one up."""
+        from .models import EventSubscription
+
+        if not object_id.isdigit():
+            return ""
+        found = (
+            EventSubscription.objects.filter(connection_id=int(object_id))
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if found:
+            if not request.user.has_perm("connector.view_eventsubscription"):
+                return ""
+            return reverse(f"{self.admin_site.name}:connector_eventsubscription_change", args=[found])
+        if not request.user.has_perm("connector.add_eventsubscription"):
+            return ""
+        return reverse(f"{self.admin_site.name}:connector_eventsubscription_add") + f"?connection={object_id}"
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

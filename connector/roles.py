@@ -18,6 +18,7 @@ SUPPLIER = "Supplier"
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     BUSINESS_CONSULTANT: [
         "connector.*_akeneoconnection",
+        "connector.*_eventsubscription",
         "connector.view_*",
         "connector.cancel_run",
         "django_q.view_*",

@@ -54,6 +54,8 @@ JOB_LABELS = {
     "record-grouping": "Record grouping",
     "refinements": "Save catalog refinements (from SFCC)",
     "all": "All of them, in order",
+    "events": "Near-real-time: what the PIM's events named",
+    "reconcile": "Reconciliation: what events missed",
 }
 
 
@@ -245,6 +247,10 @@ class ExportProfileAdmin(ReadableForViewers, SecretFieldsAdmin, admin.ModelAdmin
             {"fields": ("price_attribute", "reference_entities", "library_id", "record_group_id")},
         ),
         ("Output and schedule", {"fields": ("removal_mode", "output_dir", "schedules", "alert_emails")}),
+        (
+            "Near-real-time (PIM events)",
+            {"fields": ("near_real_time", "near_real_time_minutes", "reconciliation_cron")},
+        ),
         (
             "Delivery",
             {

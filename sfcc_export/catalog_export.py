@@ -9,6 +9,10 @@ re-exports its master, whose variant list is read again from the PIM. Items expo
 longer listed by the PIM in the profile's scope (deleted, disabled, filtered out) are set offline or
 deleted, so removals reach SFCC.
 
+Targeted (near-real-time and reconciliation, ``EventTargets``): the products and models the PIM's
+events named, read by uuid and code, exported like a differential; those among them the PIM no
+longer lists in scope are removed. Nothing moves the watermark: the pass did not see everything.
+
 The watermark is the latest PIM update date seen, never the local clock, and is only trusted from
 a successful run.
 """
@@ -28,6 +32,7 @@ from connector.akeneo import AkeneoClient, AkeneoError
 from connector.akeneo.parallel import created_pieces, pages_of_searches
 from connector.akeneo.search import Search
 
+from .event_targets import EventTargets
 from .images import ImageResolver
 from .models import ExportedItem, ExportProfile, ExportWatermark, RemovalMode
 from .records import RecordBuilder, linked_products
@@ -123,8 +128,10 @@ class CatalogExport:
         images: bool = False,
         static_folder: Path | None = None,
         report_total: Callable[[int | None], None] | None = None,
+        targets: EventTargets | None = None,
     ):
         self.profile = profile
+        self.targets = targets
         # Told how many products the main pass will read (None: the PIM did not say), once.
         self.report_total = report_total
         self.values = values  # False for the assets job alone: product elements carry images only
@@ -149,7 +156,7 @@ class CatalogExport:
 
     @property
     def differential(self) -> bool:
-        return self.since is not None
+        return self.since is not None or self.targets is not None
 
     def close(self) -> None:
         self.spool.close()
@@ -168,7 +175,10 @@ class CatalogExport:
                 self.count("categories", len(self.structure.categories))
             if files.pricebooks:
                 self.pricebooks = self._open_pricebooks(stack, files.pricebooks)
-            changed_assets = self.images.load_assets(self.since, self._see) if self.images else []
+            if self.targets is not None and self.targets.reconcile:
+                self._find_differences()
+            since_assets = None if self.targets is not None else self.since
+            changed_assets = self.images.load_assets(since_assets, self._see) if self.images else []
             if self.differential:
                 self._read_changed_models()
             self._export_products()
@@ -259,16 +269,27 @@ class CatalogExport:
             return [search]
 
     # ------------------------------------------------------------------ products
-    def _export_products(self) -> None:
+    def _product_searches(self) -> list[Search]:
         search = product_search(self.profile)
+        if self.targets is not None:
+            uuids = sorted(self.targets.product_uuids)
+            if self.report_total is not None:
+                self.report_total(len(uuids))
+            return [
+                _with(search, "uuid", "IN", uuids[start : start + CODES_PER_SEARCH])
+                for start in range(0, len(uuids), CODES_PER_SEARCH)
+            ]
         if self.differential:
             search = _with(search, "updated", ">", self.since)
         total = self._count(PRODUCTS, search)
         if self.report_total is not None:
             self.report_total(total)
+        return self._in_pieces(search, total)
+
+    def _export_products(self) -> None:
         # The pieces come back in any order: they are spooled, then written in uuid order, so the
         # files do not depend on how the read was cut or how many calls were in flight.
-        for items in self._pages(PRODUCTS, self._in_pieces(search, total), counted=True):
+        for items in self._pages(PRODUCTS, self._product_searches(), counted=True):
             self.spool.add_incoming(items)
             if self.images:
                 # Downloads now, beside the pieces still being read; the writing below finds them.
@@ -326,7 +347,13 @@ class CatalogExport:
             self.count("products")
             if self.storefront:
                 self._assign(product_id, product.get("categories") or [])
-        self.spool.mark_written(product_id, ExportedItem.Kind.PRODUCT, online)
+        self.spool.mark_written(
+            product_id,
+            ExportedItem.Kind.PRODUCT,
+            online,
+            uuid=product.get("uuid"),
+            updated=product.get("updated"),
+        )
 
     def _price(self, product_id: str, values: dict) -> None:
         for entry in values.get(self.profile.price_attribute) or []:
@@ -401,8 +428,15 @@ class CatalogExport:
 
     # -------------------------------------------------------------------- models
     def _read_changed_models(self) -> None:
-        search = _with(model_search(self.profile), "updated", ">", self.since)
-        for items in self._pages(MODELS, search):
+        if self.targets is not None:
+            codes = sorted(self.targets.model_codes)
+            searches = [
+                _with(model_search(self.profile), "identifier", "IN", codes[start : start + CODES_PER_SEARCH])
+                for start in range(0, len(codes), CODES_PER_SEARCH)
+            ]
+        else:
+            searches = [_with(model_search(self.profile), "updated", ">", self.since)]
+        for items in self._pages(MODELS, searches):
             for model in items:
                 self._see(model)
             self._add_models(items, changed=True)
@@ -482,9 +516,11 @@ class CatalogExport:
                 record = self.builder.group(group) if self.values else ProductRecord(product_id=group["code"])
                 self._add_images(record, group.get("values") or {})
                 self.master.product(record)
-                self.spool.mark_written(group["code"], ExportedItem.Kind.GROUP, True)
+                self.spool.mark_written(
+                    group["code"], ExportedItem.Kind.GROUP, True, updated=group.get("updated")
+                )
             self.count("groups", len(groups))
-        self.spool.mark_written(root, ExportedItem.Kind.MASTER, True)
+        self.spool.mark_written(root, ExportedItem.Kind.MASTER, True, updated=model.get("updated"))
         self.count("masters")
         if self.storefront:
             categories = {*(model.get("categories") or [])}
@@ -496,14 +532,19 @@ class CatalogExport:
 
     # ------------------------------------------------------------------ removals
     def _export_removals(self) -> None:
-        self.spool.add_previous(
-            ExportedItem.objects.filter(profile=self.profile, online=True)
-            .values_list("sfcc_id", "kind", "online")
-            .iterator(chunk_size=COMMIT_CHUNK)
-        )
-        if self.differential:
-            self._list_everything_in_scope()
-        self.spool.collect_gone(compare_with_written=not self.differential)
+        if self.targets is not None:
+            # Only what the events named: those the PIM did not give back in scope are gone.
+            self.spool.add_previous(self.targets.previous_items(self.profile))
+            self.spool.collect_gone(compare_with_written=True)
+        else:
+            self.spool.add_previous(
+                ExportedItem.objects.filter(profile=self.profile, online=True)
+                .values_list("sfcc_id", "kind", "online")
+                .iterator(chunk_size=COMMIT_CHUNK)
+            )
+            if self.differential:
+                self._list_everything_in_scope()
+            self.spool.collect_gone(compare_with_written=not self.differential)
         delete = self.profile.removal_mode == RemovalMode.DELETE
         for product_id, _kind in self.spool.gone():
             self.master.product(
@@ -524,13 +565,74 @@ class CatalogExport:
             self.spool.add_model_parents((m["code"], m.get("parent")) for m in items)
         self.spool.list_roots_of_listed_groups()
 
+    # ------------------------------------------------------------ reconciliation
+    def _find_differences(self) -> None:
+        """What the ledger says SFCC holds against what the PIM lists in scope (identifiers and
+        update dates only); every difference becomes a target. Those no pending event named are
+        what the events missed."""
+        targets = self.targets
+        named = (set(targets.product_uuids), set(targets.item_ids) | set(targets.model_codes))
+        ledger = {
+            sfcc_id: (online, updated, uuid)
+            for sfcc_id, online, updated, uuid in ExportedItem.objects.filter(profile=self.profile)
+            .values_list("sfcc_id", "online", "pim_updated", "pim_uuid")
+            .iterator(chunk_size=COMMIT_CHUNK)
+        }
+
+        def differs(sfcc_id: str, item: dict) -> bool:
+            online, exported_updated, _ = ledger.get(sfcc_id, (False, None, ""))
+            updated = _updated(item)
+            return (
+                not online or exported_updated is None or (updated is not None and updated > exported_updated)
+            )
+
+        listed: set[str] = set()
+        parents: set[str] = set()
+        missed = {"products": 0, "models": 0, "removals": 0}
+        search = product_search(self.profile)
+        pieces = self._in_pieces(search, self._count(PRODUCTS, search))
+        for items in self._pages(PRODUCTS, pieces, attributes=self.structure.identifier):
+            for product in items:
+                product_id = self.builder.product_id(product)
+                listed.add(product_id)
+                if product.get("parent"):
+                    parents.add(product["parent"])
+                if differs(product_id, product) and product.get("uuid"):
+                    missed["products"] += product["uuid"] not in named[0]
+                    targets.product_uuids.add(product["uuid"])
+        models: dict[str, dict] = {}
+        for items in self._pages(MODELS, model_search(self.profile), attributes=self.structure.identifier):
+            for model in items:
+                models[model["code"]] = {"parent": model.get("parent"), "updated": model.get("updated")}
+        # Masters and variation groups are in SFCC through the variants in scope below them.
+        in_scope = parents | {
+            models[code]["parent"] for code in parents if models.get(code, {}).get("parent")
+        }
+        for code in sorted(in_scope):
+            if code in models and differs(code, models[code]):
+                missed["models"] += code not in named[1]
+                targets.model_codes.add(code)
+        for sfcc_id, (online, _, uuid) in ledger.items():
+            if online and sfcc_id not in listed and sfcc_id not in in_scope:
+                missed["removals"] += sfcc_id not in named[1] and uuid not in named[0]
+                targets.item_ids.add(sfcc_id)
+        targets.missed = missed
+
     # -------------------------------------------------------------------- commit
-    def commit(self, watermarks: dict[str, datetime] | None = None, run=None) -> None:
+    def commit(
+        self,
+        watermarks: dict[str, datetime] | None = None,
+        run=None,
+        also: Callable[[], None] | None = None,
+    ) -> None:
         """Record what SFCC now holds and, with it, how far each job got (``watermarks``: job -> PIM
-        update date), in one transaction. Call only once the files are delivered."""
+        update date) and ``also`` (the event cursor), in one transaction. Call only once the files
+        are delivered."""
         now = timezone.now()
         delete = self.profile.removal_mode == RemovalMode.DELETE
         with transaction.atomic():
+            if also is not None:
+                also()
             ExportWatermark.objects.bulk_create(
                 [
                     ExportWatermark(
@@ -543,10 +645,16 @@ class CatalogExport:
                 update_fields=["reached_at", "run", "recorded_at"],
             )
             batch: list[ExportedItem] = []
-            for sfcc_id, kind, online in self.spool.written():
+            for sfcc_id, kind, online, uuid, updated in self.spool.written():
                 batch.append(
                     ExportedItem(
-                        profile=self.profile, sfcc_id=sfcc_id, kind=kind, online=online, exported_at=now
+                        profile=self.profile,
+                        sfcc_id=sfcc_id,
+                        kind=kind,
+                        online=online,
+                        exported_at=now,
+                        pim_uuid=uuid or "",
+                        pim_updated=datetime.fromisoformat(updated) if updated else None,
                     )
                 )
                 if len(batch) >= COMMIT_CHUNK:
@@ -570,5 +678,5 @@ class CatalogExport:
                 batch,
                 update_conflicts=True,
                 unique_fields=["profile", "sfcc_id"],
-                update_fields=["kind", "online", "exported_at"],
+                update_fields=["kind", "online", "exported_at", "pim_uuid", "pim_updated"],
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
@@ -18,6 +19,7 @@ from .archive_parts import MB, pack_parts
 from .attributes import custom_attributes
 from .catalog_export import CatalogExport, CatalogFiles
 from .entities import export_entities
+from .event_targets import EventTargets, move_cursor
 from .images import STATIC_IMAGES
 from .models import EXPORT_JOBS, READ_JOBS, DeliveryTarget, ExportProfile, ExportWatermark
 from .record_grouping import record_group
@@ -25,7 +27,9 @@ from .structure import load_structure
 from .writers.metadata import GroupDefinition, write_product_extensions
 from .xml_check import SchemasMissing, check_folder
 
-JOBS = (*EXPORT_JOBS, *READ_JOBS, "all")
+# The product pass for what the PIM's events named, and the comparison that catches what they missed.
+EVENT_JOBS = ("events", "reconcile")
+JOBS = (*EXPORT_JOBS, *READ_JOBS, "all", *EVENT_JOBS)
 # The jobs served by one streamed pass over the PIM's products.
 PASS_JOBS = ("assets", "pricebook", "master", "storefront")
 MODES = ("full", "differential")
@@ -39,7 +43,10 @@ class InvalidDocuments(Exception):
 __all__ = ["DeliveryRejected", "InvalidDocuments"]
 
 
-def jobs_of(job: str) -> tuple[str, ...]:
+def jobs_of(job: str, profile: ExportProfile | None = None) -> tuple[str, ...]:
+    if job in EVENT_JOBS:
+        images = profile is not None and bool(profile.image_view_types)
+        return tuple(name for name in PASS_JOBS if name != "assets" or images)
     return EXPORT_JOBS if job == "all" else (job,)
 
 
@@ -122,8 +129,12 @@ class EmptySelection(Exception):
     """A full catalog export found no product: delivering it would take everything offline in SFCC."""
 
 
-def _exported_any(counts: dict) -> bool:
-    return any(counts.get(name) for name in ("products", "masters", "variants"))
+def _exported_any(counts: dict, names=("products", "masters", "variants")) -> bool:
+    return any(counts.get(name) for name in names)
+
+
+def _changes_anything(counts: dict) -> bool:
+    return _exported_any(counts, ("products", "masters", "variants", "offline", "deleted"))
 
 
 def export_catalogs(
@@ -132,16 +143,25 @@ def export_catalogs(
     folder: Path,
     mode: str,
     progress,
-    deliver: Callable[[], None],
+    deliver: Callable[[bool], None],
+    targets: EventTargets | None = None,
 ) -> dict:
     """The product pass: catalogs and pricebooks; returns files, counts and watermarks.
 
-    ``deliver`` runs once the files are written; only if it returns is the export recorded as done.
+    ``deliver(send)`` runs once the files are written (``send`` False: they change nothing in SFCC);
+    only if it returns is the export recorded as done. ``targets``: only what events named.
     """
     pass_jobs = [job for job in PASS_JOBS if job in jobs]
     previous = last_watermarks(profile, pass_jobs)
     since = None
-    if mode == "differential":
+    if targets is not None:
+        mode = "reconcile" if targets.reconcile else "events"
+        if targets.events:
+            progress.info(
+                f"{targets.events} PIM events name {len(targets.product_uuids)} products and "
+                f"{len(targets.model_codes)} product models ({targets.deletions} deleted)."
+            )
+    elif mode == "differential":
         if any(stamp is None for stamp in previous.values()):
             progress.info("No successful run of this job yet: the differential export exports everything.")
         else:
@@ -179,10 +199,22 @@ def export_catalogs(
             images=images,
             static_folder=master.parent / STATIC_IMAGES if images and not profile.images_by_url else None,
             report_total=report_total,
+            targets=targets,
         )
         try:
             outcome = export.run(files)
-            if since is None and (files.master or files.storefront) and not _exported_any(outcome.counts):
+            if targets is not None and targets.reconcile:
+                missed = targets.missed
+                progress.info(
+                    f"Reconciliation: events had missed {missed['products']} products, "
+                    f"{missed['models']} product models and {missed['removals']} removals."
+                )
+            if (
+                targets is None
+                and since is None
+                and (files.master or files.storefront)
+                and not _exported_any(outcome.counts)
+            ):
                 raise EmptySelection(
                     f"The profile's scope selects no product in the PIM (channel {profile.channel}"
                     + (f", families {', '.join(profile.families)}" if profile.families else "")
@@ -194,18 +226,30 @@ def export_catalogs(
             written = [path for path in (files.master, files.storefront) if path]
             if files.pricebooks:
                 written += sorted(files.pricebooks.glob("*.xml"))
-            deliver()
-            watermark = outcome.watermark or since
-            if watermark is None:
-                watermark = max((stamp for stamp in previous.values() if stamp), default=None)
-            export.commit({job: watermark for job in pass_jobs} if watermark else {}, run=progress.run)
+            if targets is not None:
+                send = _changes_anything(outcome.counts)
+                if not send:
+                    progress.info("Nothing the events name changes anything in SFCC: nothing was sent.")
+                    written = []
+                deliver(send)
+                # The pass saw only what the events named: the watermark stays where it is.
+                watermark = None
+                export.commit(
+                    {}, run=progress.run, also=lambda: move_cursor(profile, targets.last_event, progress.run)
+                )
+            else:
+                deliver(True)
+                watermark = outcome.watermark or since
+                if watermark is None:
+                    watermark = max((stamp for stamp in previous.values() if stamp), default=None)
+                export.commit({job: watermark for job in pass_jobs} if watermark else {}, run=progress.run)
         finally:
             export.close()
     return {
         "files": [str(path.relative_to(folder)) for path in written],
         "counts": outcome.counts,
         "watermarks": {job: watermark.isoformat() for job in pass_jobs} if watermark else {},
-        "mode": "differential" if since else "full",
+        "mode": mode if targets is not None else ("differential" if since else "full"),
         "progress_estimated": estimated,
     }
 
@@ -254,10 +298,11 @@ def run_jobs(
     output: str | None,
     deliver: bool,
     result: dict | None = None,
+    targets: EventTargets | None = None,
 ) -> dict:
     """Write the job's files into a new archive folder, zip it, deliver it; returns the run result,
     filled in ``result`` as it goes so that a failure still shows what was done."""
-    jobs = jobs_of(job)
+    jobs = jobs_of(job, profile)
     folder = archive_folder(profile, progress.run.pk, output)
     result = {} if result is None else result
     result.update({"job": job, "folder": str(folder), "files": [], "counts": {}, "attributes": 0})
@@ -281,7 +326,11 @@ def run_jobs(
         for code in entities["missing_entities"]:
             progress.warning(f"Reference entity '{code}' is not in the mirror: synchronise the structure.")
 
-    def finish() -> None:
+    def finish(send: bool = True) -> None:
+        if not send:
+            shutil.rmtree(folder, ignore_errors=True)
+            result["folder"] = ""
+            return
         check_documents(folder, progress, delivering=deliver)
         final = complete_folder(folder)
         result["folder"] = str(final)
@@ -293,7 +342,7 @@ def run_jobs(
             delivered(profile, archive, progress, result)
 
     if any(name in jobs for name in PASS_JOBS):
-        catalogs = export_catalogs(profile, jobs, folder, mode, progress, finish)
+        catalogs = export_catalogs(profile, jobs, folder, mode, progress, finish, targets)
         result["files"] += catalogs["files"]
         result["counts"].update(catalogs["counts"])
         result.update(

@@ -261,6 +261,26 @@ class ExportProfile(models.Model):
     delivery_check_at = models.DateTimeField("SFCC last heard of", null=True, blank=True, editable=False)
     delivery_check_ok = models.BooleanField("SFCC answers", null=True, editable=False)
     delivery_check_message = models.TextField("SFCC status", blank=True, editable=False)
+    near_real_time = models.BooleanField(
+        "near-real-time export",
+        default=False,
+        help_text="Export the products and models named by the PIM's events every few minutes "
+        "(the connection needs a PIM event subscription).",
+    )
+    near_real_time_minutes = models.PositiveSmallIntegerField(
+        "every (minutes)",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    reconciliation_cron = models.CharField(
+        "reconciliation schedule",
+        max_length=100,
+        blank=True,
+        default="30 2 * * *",
+        validators=[validate_cron],
+        help_text="Cron (server time zone) of the job that compares SFCC's products with the PIM's "
+        "and exports what events missed; runs only in near-real-time mode. Default: nightly at 02:30.",
+    )
     alert_emails = alert_emails_field()
     schedules = models.JSONField(
         default=dict,
@@ -302,6 +322,13 @@ class ExportProfile(models.Model):
             raise ValidationError({missing: "SCAPI needs both the short code and the tenant id."})
         if not re.fullmatch(r"v\d+_\d+", self.ocapi_version or ""):
             raise ValidationError({"ocapi_version": "An OCAPI version looks like v23_2."})
+        if self.near_real_time and self.connection_id and not self.connection_has_events:
+            raise ValidationError(
+                {
+                    "near_real_time": f"The connection {self.connection} is not subscribed to the PIM's "
+                    "events: open it, choose PIM events, save and subscribe first."
+                }
+            )
         if self.connection_id:
             self.check_codes_against_mirror()
 
@@ -348,6 +375,20 @@ class ExportProfile(models.Model):
         check.raise_errors()
 
     @property
+    def connection_has_events(self) -> bool:
+        from connector.models import EventSubscription
+
+        return EventSubscription.objects.filter(connection_id=self.connection_id).exists()
+
+    @property
+    def events_cron(self) -> str:
+        """The near-real-time cycle as a schedule ("" when off)."""
+        if not self.near_real_time:
+            return ""
+        minutes = int(self.near_real_time_minutes or 2)
+        return "0 * * * *" if minutes >= 60 else f"*/{minutes} * * * *"
+
+    @property
     def can_deliver(self) -> bool:
         return all(getattr(self, name) for name in self.DELIVERY_FIELDS)
 
@@ -392,11 +433,16 @@ class ExportedItem(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     online = models.BooleanField(default=True)
     exported_at = models.DateTimeField()
+    # What the PIM said when it was exported: a deletion event names the uuid, and the
+    # reconciliation compares update dates.
+    pim_uuid = models.CharField("PIM uuid", max_length=36, blank=True, default="")
+    pim_updated = models.DateTimeField("PIM update date", null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["profile", "sfcc_id"], name="sfcc_exported_item_unique")
         ]
+        indexes = [models.Index(fields=["profile", "pim_uuid"], name="sfcc_exported_item_uuid")]
 
     def __str__(self) -> str:
         return self.sfcc_id
@@ -420,6 +466,21 @@ class ExportWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile} · {self.job} · {self.reached_at.isoformat()}"
+
+
+class EventCursor(models.Model):
+    """The last PIM event (connector.PimEvent) a profile's near-real-time export has delivered:
+    moved with the exported items, in one transaction, once SFCC has the files."""
+
+    profile = models.OneToOneField(ExportProfile, on_delete=models.CASCADE, related_name="event_cursor")
+    last_event = models.BigIntegerField(default=0)
+    run = models.ForeignKey(
+        "connector.Run", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.profile} · event #{self.last_event}"
 
 
 class MediaFile(models.Model):

@@ -30,6 +30,11 @@ class ExportResult(RunResult):
     redelivered: int | None = None  # the SiteArchive sent again
     source: str = ""  # refinements: the file read
     categories: list[str] = field(default_factory=list)  # refinements: the categories saved
+    # events and reconcile: what the PIM's events named ("taken", "products", "models", "deleted",
+    # "last_event"), and what the reconciliation found that they had missed ("products", "models",
+    # "removals").
+    events: dict[str, int] = field(default_factory=dict)
+    reconciliation: dict[str, int] | None = None
 
     def produced_files(self) -> list[str]:
         recorded = self.archives or ([self.archive] if self.archive else [])

@@ -15,12 +15,17 @@ def export_schedule_name(profile_id: int, job: str) -> str:
 def keep_export_schedules(sender, instance: ExportProfile, raw: bool = False, **kwargs) -> None:
     if raw:
         return
+    crons = {
+        **(instance.schedules or {}),
+        "events": instance.events_cron,
+        "reconcile": instance.reconciliation_cron if instance.near_real_time else "",
+    }
     for job in JOBS:
         keep_schedule(
             export_schedule_name(instance.pk, job),
             "sfcc_export.tasks.scheduled_export",
             (instance.pk, job),
-            (instance.schedules or {}).get(job, ""),
+            crons.get(job, ""),
         )
 
 

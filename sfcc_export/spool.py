@@ -18,7 +18,7 @@ CREATE TABLE variants (
     id TEXT PRIMARY KEY, parent TEXT, root TEXT, axes TEXT, categories TEXT, written INTEGER
 );
 CREATE INDEX variants_root ON variants (root, id);
-CREATE TABLE written (id TEXT PRIMARY KEY, kind TEXT, online INTEGER);
+CREATE TABLE written (id TEXT PRIMARY KEY, kind TEXT, online INTEGER, uuid TEXT, updated TEXT);
 CREATE TABLE listed (id TEXT PRIMARY KEY);
 CREATE TABLE previous (id TEXT PRIMARY KEY, kind TEXT, online INTEGER);
 CREATE TABLE gone (id TEXT PRIMARY KEY, kind TEXT);
@@ -164,8 +164,13 @@ class Spool:
         ]
 
     # ------------------------------------------------------ written, listed, gone
-    def mark_written(self, product_id: str, kind: str, online: bool) -> None:
-        self.db.execute("INSERT OR REPLACE INTO written VALUES (?, ?, ?)", (product_id, kind, int(online)))
+    def mark_written(
+        self, product_id: str, kind: str, online: bool, *, uuid: str | None = None, updated: str | None = None
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO written VALUES (?, ?, ?, ?, ?)",
+            (product_id, kind, int(online), uuid, updated),
+        )
 
     def was_written(self, product_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM written WHERE id = ?", (product_id,)).fetchone() is not None
@@ -196,6 +201,8 @@ class Spool:
     def gone(self) -> Iterator[tuple[str, str]]:
         yield from self.db.execute("SELECT id, kind FROM gone ORDER BY id")
 
-    def written(self) -> Iterator[tuple[str, str, bool]]:
-        for product_id, kind, online in self.db.execute("SELECT id, kind, online FROM written ORDER BY id"):
-            yield product_id, kind, bool(online)
+    def written(self) -> Iterator[tuple[str, str, bool, str | None, str | None]]:
+        """(id, kind, online, PIM uuid, PIM update date) of everything this run wrote."""
+        rows = self.db.execute("SELECT id, kind, online, uuid, updated FROM written ORDER BY id")
+        for product_id, kind, online, uuid, updated in rows:
+            yield product_id, kind, bool(online), uuid, updated

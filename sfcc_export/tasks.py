@@ -11,6 +11,7 @@ from .archive_delivery import DeliveryRejected, skipped_text
 from .archive_parts import ArchiveTooLarge
 from .delivery import SfccError
 from .export import (
+    EVENT_JOBS,
     JOBS,
     MODES,
     PASS_JOBS,
@@ -69,6 +70,15 @@ def run_export(context: RunContext) -> None:
     deliver = wants_delivery(profile, context.params.get("deliver"))
     if deliver and not profile.can_deliver:
         raise RunFailed("Delivery needs the profile's SFCC instance URL, API client id and secret.")
+    targets = None
+    if job in EVENT_JOBS:
+        from .event_targets import take_targets
+
+        targets = take_targets(profile, reconcile=job == "reconcile")
+        if job == "events" and targets.empty:
+            context.info("No PIM event since the last near-real-time export: nothing to do.")
+            context.set_result({"job": job, "mode": job, "events": {"taken": 0}})
+            return
     result: dict = {}
     try:
         with delivery_failures(context, result):
@@ -80,6 +90,7 @@ def run_export(context: RunContext) -> None:
                 output=context.params.get("output"),
                 deliver=deliver,
                 result=result,
+                targets=targets,
             )
     except AkeneoError as exc:
         context.set_result(result)
@@ -87,11 +98,25 @@ def run_export(context: RunContext) -> None:
     except (EmptySelection, InvalidDocuments, ArchiveTooLarge) as exc:
         context.set_result(result)
         raise RunFailed(str(exc)) from None
+    if targets is not None:
+        result["events"] = {
+            "taken": targets.events,
+            "products": len(targets.product_uuids),
+            "models": len(targets.model_codes),
+            "deleted": targets.deletions,
+            "last_event": targets.last_event,
+        }
+        if targets.reconcile:
+            result["reconciliation"] = dict(targets.missed)
+        from .event_targets import prune_events
+
+        prune_events(profile.connection_id)
     summary = ", ".join(
         f"{result['counts'][name]} {name}" for name in COUNT_NAMES if result["counts"].get(name)
     )
     context.info(f"Export done ({result.get('mode', 'full')}): {summary or 'metadata only'}.")
-    context.info("Site archive: " + ", ".join(result.get("archives") or [result["archive"]]))
+    if result.get("archive"):
+        context.info("Site archive: " + ", ".join(result.get("archives") or [result["archive"]]))
     finish_delivery(profile, context, result)
 
 
@@ -126,7 +151,10 @@ def finish_delivery(profile, context: RunContext, result: dict) -> None:
 
 
 def export_lock_key(params: dict) -> str:
-    return str(params.get("job", DEFAULT_JOB))
+    job = str(params.get("job", DEFAULT_JOB))
+    # They write the master catalog and its ledger too: one at a time with it, or an older read
+    # could be imported after a newer one.
+    return "master" if job in EVENT_JOBS else job
 
 
 def schedule_names(profile_id: int) -> list[str]:
@@ -138,6 +166,14 @@ def schedule_names(profile_id: int) -> list[str]:
 def scheduled_export(profile_id: int, job: str) -> str:
     from .models import ExportProfile
 
+    profile = ExportProfile.objects.filter(pk=profile_id).first()
+    if job == "events" and profile is not None:
+        from .event_targets import has_pending_events
+
+        # Every few minutes: a run only when there is something to do, or the history would fill
+        # with empty runs.
+        if not has_pending_events(profile):
+            return "No PIM event to export."
     # The product pass can be differential; the other jobs always write everything.
     params = {"job": job, "mode": "differential" if job in (*PASS_JOBS, "all") else "full"}
-    return start_scheduled_run(EXPORT, ExportProfile.objects.filter(pk=profile_id).first(), params=params)
+    return start_scheduled_run(EXPORT, profile, params=params)

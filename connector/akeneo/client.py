@@ -181,6 +181,10 @@ class AkeneoClient:
         """How many calls this client may have in flight: the size of the work pools that use it."""
         return self.budget.size
 
+    def access_token(self) -> str:
+        """A valid access token, for the Akeneo services beside the REST API (the Event Platform)."""
+        return self._tokens.access_token()
+
     def close(self) -> None:
         self._session.close()
 

@@ -1,4 +1,5 @@
 from .connection import AkeneoConnection
+from .events import EventNotification, EventSubscription, PimEvent
 from .mirror import (
     AssetFamily,
     AssetFamilyAttribute,
@@ -33,11 +34,14 @@ __all__ = [
     "Category",
     "Channel",
     "Currency",
+    "EventNotification",
+    "EventSubscription",
     "Family",
     "FamilyVariant",
     "Locale",
     "MeasurementFamily",
     "MirrorModel",
+    "PimEvent",
     "ReferenceEntity",
     "ReferenceEntityAttribute",
     "ReferenceEntityRecord",
