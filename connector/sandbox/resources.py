@@ -152,7 +152,7 @@ class Resources:
         return self.pim.catalog
 
     def writer(self) -> Writer:
-        return Writer(self.pim.catalog, self.pim.faults)
+        return Writer(self.pim.catalog, self.pim.faults, emit=self.pim.events.emit)
 
     # ------------------------------------------------------------------ route table
 
@@ -203,6 +203,7 @@ class Resources:
             ("GET", "/product-models", self.product_models),
             ("PATCH", "/product-models", self.product_models_patch),
             ("GET", "/product-models/{code}", self.product_model),
+            ("DELETE", "/product-models/{code}", self.product_model_delete),
             ("PATCH", "/product-models/{code}", self.product_model_patch),
             ("GET", "/media-files", self.media_files),
             ("POST", "/media-files", self.media_file_upload),
@@ -877,8 +878,30 @@ class Resources:
 
     def _delete_product(self, key: str) -> Reply:
         catalog = self.catalog
+        identifier = catalog.products.raw(key).get("identifier")
         del catalog.products[key]
         catalog.completeness.pop(key, None)
+        self.pim.events.emit("product", "deleted", uuid=key, identifier=identifier)
+        return empty_reply(204)
+
+    def product_model_delete(self, r: Request) -> Reply:
+        """The model, its sub-models and their variant products go, each with its event."""
+        code, catalog = r.args["code"], self.catalog
+        if catalog.product_models.raw(code) is None:
+            raise ApiError(
+                404, f'Product model "{code}" does not exist or you do not have permission to access it.'
+            )
+        models = {code}
+        models |= {
+            key
+            for key in list(catalog.product_models)
+            if catalog.product_models.raw(key).get("parent") == code
+        }
+        for key in [k for k in list(catalog.products) if catalog.products.raw(k).get("parent") in models]:
+            self._delete_product(key)
+        for key in sorted(models, key=lambda m: m != code):
+            del catalog.product_models[key]
+            self.pim.events.emit("product-model", "deleted", code=key)
         return empty_reply(204)
 
     def product_uuid_delete(self, r: Request) -> Reply:

@@ -24,6 +24,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .catalog import Catalog, build_demo_catalog
+from .event_platform import PREFIX as EVENT_PLATFORM_PREFIX
+from .event_platform import EventPlatform
 from .faults import Faults
 from .protocol import JSON, ApiError, Reply, Request, json_reply, parse_json
 from .resources import PUBLIC_PATHS, Resources
@@ -82,6 +84,8 @@ class FakeAkeneo:
         self.in_flight = 0
         self.peak_in_flight = 0  # the most calls the PIM was working on at once since the last reset
         self.resources = Resources(self)
+        # Akeneo's Event Platform beside the PIM, as on SaaS: subscriptions and signed events.
+        self.events = EventPlatform(self.check_token, lambda: self.client_id)
         self.lock = threading.RLock()  # one request at a time touches the catalog
         self._log_lock = threading.Lock()
         self._token_lock = threading.Lock()
@@ -123,6 +127,7 @@ class FakeAkeneo:
             self._close()
 
     def stop(self) -> None:
+        self.events.stop_delivery()
         if self._server is None:
             return
         if self._thread is not None:
@@ -241,8 +246,12 @@ class FakeAkeneo:
     ) -> Reply:
         request = Request(method, path, query, headers, body, origin)
         try:
+            if path == "/_sandbox/events" or path.startswith("/_sandbox/events/"):
+                return self.events.control(request)
             if path == "/_sandbox" or path.startswith("/_sandbox/"):
                 return self._control(request)
+            if path.startswith(EVENT_PLATFORM_PREFIX + "/"):
+                return self.events.handle(request)
             if self.latency:
                 time.sleep(self.latency)
             delay = self.faults.delay_for(path)

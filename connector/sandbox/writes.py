@@ -96,9 +96,11 @@ def _rejected(faults: Faults, *keys: str | None) -> None:
 class Writer:
     """All writes to a catalog; the server calls it with its lock held."""
 
-    def __init__(self, catalog: Catalog, faults: Faults):
+    def __init__(self, catalog: Catalog, faults: Faults, emit=None):
         self.catalog = catalog
         self.faults = faults
+        # The Event Platform hears of every product and model written (event_platform.emit).
+        self.emit = emit or (lambda *args, **names: None)
 
     # products ----------------------------------------------------------------------------
 
@@ -184,6 +186,8 @@ class Writer:
             catalog.completeness[product_uuid] = self.completeness(product)
         store[product_uuid] = product
         store.reindex(product_uuid)
+        change = "created" if status == 201 else "updated"
+        self.emit("product", change, uuid=product_uuid, identifier=product.get("identifier"))
         return status, product_uuid
 
     def _new_product(self, product_uuid: str) -> dict:
@@ -408,6 +412,7 @@ class Writer:
         if status == 201 or _snapshot(model) != before:
             model["updated"] = now_iso()
         store[code] = model
+        self.emit("product-model", "created" if status == 201 else "updated", code=code)
         return status
 
     # structure -----------------------------------------------------------------------------
