@@ -105,12 +105,28 @@ class TargetRow:
         return self.failures - len(self.failed_runs)
 
 
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    rows: list
+
+
+# Panels other apps add below the table (AppConfig.ready): template → rows(user).
+PANELS: dict[str, Callable] = {}
+
+
+def register_panel(template: str, rows: Callable) -> None:
+    PANELS[template] = rows
+
+
 @dataclass
 class Dashboard:
-    """The rows, iterable as such (``{% for row in dashboard_rows %}``), and the first-run guide."""
+    """The rows, iterable as such (``{% for row in dashboard_rows %}``), the first-run guide and the
+    registered panels that have something to show."""
 
     rows: list[TargetRow]
     guide: FirstRunGuide | None = None
+    panels: list[Panel] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[TargetRow]:
         return iter(self.rows)
@@ -177,7 +193,8 @@ def dashboard_rows(user) -> Dashboard:
                     ),
                 )
             )
-    return Dashboard(rows, guide=first_run_guide(user))
+    panels = [Panel(template, found) for template, rows_of in PANELS.items() if (found := rows_of(user))]
+    return Dashboard(rows, guide=first_run_guide(user), panels=panels)
 
 
 def row_runs(type_id: int, pk: int) -> Q:

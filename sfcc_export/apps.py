@@ -6,7 +6,7 @@ class SfccExportConfig(AppConfig):
     verbose_name = "SFCC export"
 
     def ready(self) -> None:
-        from connector import roles, runs
+        from connector import dashboard, roles, runs
 
         from . import health, results, signals, tasks  # noqa: F401 (signals registers the schedule receivers)
 
@@ -23,6 +23,9 @@ class SfccExportConfig(AppConfig):
             health=health.after_export,
             result_type=results.ExportResult,
         )
+        from .event_dashboard import event_rows
+
+        dashboard.register_panel("admin/sfcc_export/_event_panel.html", event_rows)
         roles.add_role_permissions(
             roles.BUSINESS_CONSULTANT, ["sfcc_export.*_exportprofile", "sfcc_export.view_*"]
         )

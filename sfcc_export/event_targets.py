@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Max, Min, Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from connector.models import PimEvent
@@ -127,25 +127,3 @@ def prune_events(connection_id: int) -> int:
         Q(connection_id=connection_id) & Q(pk__lte=covered) & Q(received_at__lt=before)
     ).delete()
     return deleted
-
-
-def event_backlog(connection_id: int) -> dict:
-    """For the dashboard: how many events the last hour brought, and the oldest one a
-    near-real-time profile of the connection has not delivered yet."""
-    hour_ago = timezone.now() - timedelta(hours=1)
-    events = PimEvent.objects.filter(connection_id=connection_id)
-    cursors = [
-        cursor_of_row
-        for cursor_of_row in ExportProfile.objects.filter(
-            connection_id=connection_id, near_real_time=True
-        ).values_list("event_cursor__last_event", flat=True)
-    ]
-    oldest = None
-    if cursors:
-        lowest = min(value or 0 for value in cursors)
-        oldest = events.filter(pk__gt=lowest).aggregate(oldest=Min("received_at"))["oldest"]
-    return {
-        "last_hour": events.filter(received_at__gte=hour_ago).count(),
-        "oldest_unprocessed": oldest,
-        "latest": events.aggregate(latest=Max("received_at"))["latest"],
-    }

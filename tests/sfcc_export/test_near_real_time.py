@@ -215,3 +215,27 @@ def test_the_subscription_page_subscribes_and_shows_the_state_without_secrets(pi
     assert subscription.status == EventSubscription.Status.SUSPENDED
     page = client.get(reverse("admin:connector_eventsubscription_change", args=[subscription.pk]))
     assert "below 90%" in page.text
+
+
+def test_the_dashboard_shows_the_lag_the_events_per_hour_and_the_last_reconciliation(pim, profile, client):
+    (product_uuid, _), *_ = simple_products(pim, 1)
+    with profile.connection.client() as pim_client:
+        rename(pim_client, product_uuid, "Waiting")
+    pim.events.deliver()
+    staff_user("Operator", client=client)
+
+    def panel() -> str:
+        page = client.get(reverse("admin:dashboard"))
+        assert page.status_code == 200
+        return page.text[page.text.index('id="event-panel"') :]
+
+    waiting = panel()
+    assert '<td class="events-last-hour">1</td>' in waiting
+    assert "none waiting" not in waiting and "since" in waiting
+    assert "not run yet" in waiting and "Active" in waiting
+
+    cycle(profile)
+    scheduled_export(profile.pk, "reconcile")
+    caught_up = panel()
+    assert "none waiting" in caught_up
+    assert "events had missed 0 products, 0 models, 0 removals" in caught_up
