@@ -25,6 +25,11 @@ class Command(BaseCommand):
             default=0.0,
             help="Milliseconds added to every API call, like a SaaS PIM's answer time (default 0).",
         )
+        parser.add_argument(
+            "--no-event-delivery",
+            action="store_true",
+            help="Queue the Event Platform's events; POST /_sandbox/events/deliver sends them.",
+        )
 
     def handle(self, *args, **options):
         if options["products"] < 0:
@@ -49,6 +54,8 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly under a process manager
         except ValueError:
             pass  # not the main thread: Ctrl-C / the caller stops us
+        if not options["no_event_delivery"]:
+            pim.events.start_delivery(interval=0.5)
         try:
             pim.serve_forever(ready=ready)
         except KeyboardInterrupt:
@@ -57,3 +64,5 @@ class Command(BaseCommand):
             raise CommandError(
                 f"The sandbox PIM could not listen on {options['host']}:{options['port']}: {error}"
             ) from error
+        finally:
+            pim.events.stop_delivery()
