@@ -11,12 +11,11 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .emails import split_emails
+from .emails import send_alert, split_emails
 from .models import Run, RunStatus
 
 logger = logging.getLogger(__name__)
@@ -84,12 +83,7 @@ def notify_failed_run(run_id: int) -> bool:
         f"{run.error}\n\nStarted: {run.started_at or '-'}; ended: {run.finished_at or '-'}.\n"
         f"Counters: {run.counters}\n\nDetails and log: {link}\n"
     )
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
-    except Exception:  # noqa: BLE001 - an alert that cannot be sent must not break the worker
-        logger.exception("Could not mail the failure of run #%s", run.pk)
-        return False
-    return True
+    return send_alert(subject, body, to, f"the failure of run #{run.pk}")
 
 
 def ensure_check_schedule(**kwargs) -> None:

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import models
+
+logger = logging.getLogger(__name__)
+
+
+def send_alert(subject: str, body: str, to: list[str], about: str) -> bool:
+    """Mail an alert; a mail that cannot be sent is logged (``about`` names it), never raised,
+    because an alert must not break the worker that raises it."""
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+    except Exception:  # noqa: BLE001
+        logger.exception("Could not mail %s", about)
+        return False
+    return True
 
 
 def split_emails(value: str) -> list[str]:

@@ -3,16 +3,11 @@ mailed like a failed run, to the subscription's and the connection's contacts.""
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 
-from .emails import split_emails
+from .emails import send_alert, split_emails
 from .models import EventNotification, EventSubscription
-
-logger = logging.getLogger(__name__)
 
 
 def notification_recipients(subscription: EventSubscription) -> list[str]:
@@ -49,9 +44,4 @@ def mail_notification(notification_id: int) -> bool:
         "nightly reconciliation.\n\n"
         f"Subscription and its state: {link}\n"
     )
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
-    except Exception:  # noqa: BLE001 - an alert that cannot be sent must not break the worker
-        logger.exception("Could not mail event notification #%s", notification.pk)
-        return False
-    return True
+    return send_alert(subject, body, to, f"event notification #{notification.pk}")
