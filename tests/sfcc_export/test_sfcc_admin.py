@@ -63,6 +63,8 @@ def form_data(profile: ExportProfile, **changes) -> dict:
         "scapi_tenant_id": "",
         "archive_max_mb": "100",
         "skipped_alert_threshold": "0",
+        "near_real_time_minutes": "2",  # the fields' initial values, as a browser posts them
+        "reconciliation_cron": "30 2 * * *",
         "alert_emails": "",
     }
     data.update(changes)
