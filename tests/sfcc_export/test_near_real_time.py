@@ -239,3 +239,35 @@ def test_the_dashboard_shows_the_lag_the_events_per_hour_and_the_last_reconcilia
     caught_up = panel()
     assert "none waiting" in caught_up
     assert "events had missed 0 products, 0 models, 0 removals" in caught_up
+
+
+def test_badly_signed_events_from_the_platform_get_401_are_retried_then_dropped(pim, profile):
+    (product_uuid, _), *_ = simple_products(pim, 1)
+    pim.events.faults.bad_signature()
+    with profile.connection.client() as client:
+        rename(client, product_uuid, "Signed wrongly")
+    statuses = [status for _ in range(4) for status in pim.events.deliver().statuses]
+    # The platform's first attempt and its three retries, each refused; then the event is dropped.
+    assert statuses == [401, 401, 401, 401]
+    assert len(pim.events.dropped) == 1 and pim.events.pending() == 0
+    assert PimEvent.objects.count() == 0
+
+
+def test_the_sandbox_platform_refuses_calls_without_the_pims_token(pim, profile):
+    import requests
+
+    url = f"{pim.base_url}/event-platform/api/v1/subscribers"
+    assert requests.get(url, timeout=10).status_code == 401
+    headers = {"X-PIM-URL": pim.base_url, "X-PIM-CLIENT-ID": "sandbox_client", "X-PIM-TOKEN": "forged"}
+    assert requests.get(url, headers=headers, timeout=10).status_code == 401
+    with profile.connection.client() as client:
+        headers["X-PIM-TOKEN"] = client.access_token()
+    listed = requests.get(url, headers=headers, timeout=10)
+    assert listed.status_code == 200 and len(listed.json()) == 1
+    subscriber = listed.json()[0]["id"]
+    subscriptions = requests.get(f"{url}/{subscriber}/subscriptions", headers=headers, timeout=10).json()
+    assert subscriptions[0]["config"]["secret"] == {"primary": "***redacted***"}
+    refused = requests.post(
+        f"{url}/{subscriber}/subscriptions", json={"events": []}, headers=headers, timeout=10
+    )
+    assert refused.status_code == 422 and "events" in refused.json()["message"]
