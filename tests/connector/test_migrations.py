@@ -12,6 +12,14 @@ BEFORE = [("sfcc_export", "0007_profile_delivery_health"), ("connector", "0008_r
 AFTER = [("sfcc_export", "0008_export_watermarks")]
 
 
+@pytest.fixture(autouse=True)
+def latest_schema_afterwards(transactional_db):
+    """The tests after this file need every migration applied, not just the ones it stops at."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_export_watermarks_are_carried_over_from_the_newest_successful_runs():
     executor = MigrationExecutor(connection)
